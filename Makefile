@@ -1,0 +1,41 @@
+# huoke developer commands. Each target creates .venv and installs what it needs on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+DEMO_DIR ?= huoke-demo
+DEMO_CUSTOMERS ?= 20000
+
+.PHONY: demo test lint typecheck imports unit pytest bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	HUOKE_PROFILE=demo $(BIN)/huoke --data-dir $(DEMO_DIR) demo --customers $(DEMO_CUSTOMERS) --no-serve --fresh
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q -n 2
+
+test: lint typecheck imports pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.import_bench
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""huoke journeys context."""

@@ -1,0 +1,1 @@
+"""huoke loyalty context."""

@@ -1,0 +1,1 @@
+"""Shared infrastructure: settings, store, clock, crypto, errors. Imports no bounded context."""
