@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Protocol
 
 
@@ -35,8 +35,10 @@ class SimulatedClock:
     def advance_to(self, instant: datetime) -> None:
         instant = _require_aware(instant)
         if instant < self._now:
-            raise ClockError(f"the simulated clock only moves forward: {instant.isoformat()} is before "
-                             f"{self._now.isoformat()}")
+            raise ClockError(
+                f"the simulated clock only moves forward: {instant.isoformat()} is before "
+                f"{self._now.isoformat()}"
+            )
         self._now = instant
 
 
@@ -44,3 +46,14 @@ def _require_aware(instant: datetime) -> datetime:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ClockError(f"{instant.isoformat()} has no time zone")
     return instant.astimezone(UTC)
+
+
+def parse_instant(text: str, zone: tzinfo) -> datetime:
+    """ISO 8601 date or date-time; without an offset it is read in the business time zone ``zone``."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ClockError(f"{text!r} is not an ISO 8601 date or date-time") from exc
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC)

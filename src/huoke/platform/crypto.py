@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from huoke.platform.errors import ConfigurationError
 
 NONCE_BYTES = 12
+_SHORT_ACCOUNT = 8
+_CARD_LENGTH = 16
 
 
 class PiiCipher:
@@ -25,8 +27,9 @@ class PiiCipher:
 
     def __init__(self, active_key_id: str, keys: dict[str, bytes], blind_index_key: bytes) -> None:
         if active_key_id not in keys:
-            raise ConfigurationError(f"active key id {active_key_id!r} is not among the keys",
-                                     code="bad_secret_keys")
+            raise ConfigurationError(
+                f"active key id {active_key_id!r} is not among the keys", code="bad_secret_keys"
+            )
         self._active = active_key_id
         self._aead = {kid: AESGCM(key) for kid, key in keys.items()}
         self._bidx_key = blind_index_key
@@ -44,21 +47,23 @@ class PiiCipher:
         kid, _, body = token.partition(":")
         aead = self._aead.get(kid)
         if aead is None:
-            raise ConfigurationError(f"no key with id {kid!r} is configured to decrypt {field}",
-                                     code="unknown_key_id")
+            raise ConfigurationError(
+                f"no key with id {kid!r} is configured to decrypt {field}", code="unknown_key_id"
+            )
         raw = base64.b64decode(body)
         try:
             return aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], field.encode()).decode()
         except InvalidTag as exc:
-            raise ConfigurationError(f"{field} ciphertext failed authentication (wrong key or tampering)",
-                                     code="decrypt_failed") from exc
+            raise ConfigurationError(
+                f"{field} ciphertext failed authentication (wrong key or tampering)", code="decrypt_failed"
+            ) from exc
 
     def needs_rotation(self, token: str) -> bool:
         """True when the token was sealed with a key other than the active one."""
         return not token.startswith(f"{self._active}:")
 
     def blind_index(self, kind: str, normalized: str) -> str:
-        """Deterministic keyed digest for exact lookup of a normalised value; reveals nothing without the key."""
+        """Deterministic keyed digest for exact lookup of a normalised value; opaque without the key."""
         mac = hmac.new(self._bidx_key, kind.encode() + b"\x00" + normalized.encode(), hashlib.sha256)
         return mac.hexdigest()
 
@@ -83,11 +88,10 @@ def mask_id_card(number: str) -> str:
 
 def mask_account(number: str) -> str:
     """Card or account number: first 6 and last 4 digits at most, never more than half of it."""
-    if len(number) <= 8:  # noqa: PLR2004 - short internal account numbers keep only the last 4
+    if len(number) <= _SHORT_ACCOUNT:  # short internal account numbers keep only the last 4
         return "*" * max(len(number) - 4, 0) + number[-4:]
-    return f"{number[:6]}{'*' * (len(number) - 10)}{number[-4:]}" if len(number) >= 16 else (  # noqa: PLR2004
-        f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}"
-    )
+    head = 6 if len(number) >= _CARD_LENGTH else 4
+    return f"{number[:head]}{'*' * (len(number) - head - 4)}{number[-4:]}"
 
 
 def mask_name(name: str) -> str:

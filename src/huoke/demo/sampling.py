@@ -1,0 +1,51 @@
+"""Sampling helpers over one seeded `random.Random` (synthetic data, not security).
+
+The generator draws tens of millions of values, so weighted picks use a precomputed cumulative table and
+`bisect` instead of `Random.choices`, which rebuilds its table on every call.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable
+from itertools import accumulate
+from random import Random
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Weighted(Generic[T]):
+    """A fixed set of items, each picked with probability proportional to its weight."""
+
+    def __init__(self, pairs: Iterable[tuple[T, float]]) -> None:
+        items: list[T] = []
+        weights: list[float] = []
+        for item, weight in pairs:
+            items.append(item)
+            weights.append(weight)
+        if not items or min(weights) < 0 or sum(weights) <= 0:
+            raise ValueError("Weighted needs at least one item and non-negative weights with a positive sum")
+        self._items = tuple(items)
+        self._cumulative = tuple(accumulate(weights))
+        self._last = len(items) - 1
+
+    def pick(self, rng: Random) -> T:
+        position = bisect_right(self._cumulative, rng.random() * self._cumulative[-1])
+        return self._items[min(position, self._last)]
+
+    @property
+    def items(self) -> tuple[T, ...]:
+        return self._items
+
+
+def days_between(rng: Random, first: int, last: int) -> int:
+    """A day ordinal uniformly in [first, last]; `first` when the range is empty."""
+    if last <= first:
+        return first
+    return first + int(rng.random() * (last - first + 1))
+
+
+def money(value: float) -> str:
+    """Yuan with exactly two decimals; negative inputs are clamped to zero (balances are never negative)."""
+    return f"{max(value, 0.0):.2f}"

@@ -1,0 +1,52 @@
+"""The per-process runtime: settings, engine, sessions, cipher and the data dir's clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from huoke.platform.clock import Clock
+from huoke.platform.clockstate import load_clock
+from huoke.platform.crypto import PiiCipher
+from huoke.platform.db import SessionFactory, UnitOfWork, make_engine, make_session_factory
+from huoke.platform.settings import Settings
+
+
+@dataclass
+class Runtime:
+    """Everything a use case needs, built once per process from Settings."""
+
+    settings: Settings
+    engine: Engine
+    sessions: SessionFactory
+    _cipher: PiiCipher | None = field(default=None, repr=False)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)
+
+    @property
+    def cipher(self) -> PiiCipher:
+        """The PII cipher; refuses missing or development keys in the prod profile."""
+        if self._cipher is None:
+            active, keys, bidx = self.settings.keyring()
+            self._cipher = PiiCipher(active, keys, bidx)
+        return self._cipher
+
+    def clock(self) -> Clock:
+        with self.uow() as uow:
+            return load_clock(uow.session)
+
+    def now(self) -> datetime:
+        return self.clock().now()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database, echo=settings.sql_echo)
+    return Runtime(settings=settings, engine=engine, sessions=make_session_factory(engine))

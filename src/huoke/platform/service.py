@@ -1,0 +1,67 @@
+"""Platform use cases: initialise a data dir, advance simulated time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.engine import make_url
+
+from huoke.platform import migrate
+from huoke.platform.clockstate import ClockMode, advance_clock, clock_mode, load_clock, set_clock
+from huoke.platform.runtime import Runtime
+from huoke.platform.settings import Settings
+
+# Work that `huoke run --until` drives: each returns how many items it processed up to the instant.
+DueWork = Callable[[datetime], int]
+
+
+@dataclass
+class Platform:
+    """The store-level operations every data dir has, whatever contexts are installed."""
+
+    runtime: Runtime
+    due_work: list[DueWork] = field(default_factory=list)
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    def init(self, *, mode: ClockMode, start: datetime | None) -> dict[str, Any]:
+        engine = self.runtime.engine
+        migrate.upgrade(engine)
+        with self.runtime.uow() as uow:
+            set_clock(uow.session, mode, start)
+            uow.commit()
+        return self.describe()
+
+    def describe(self) -> dict[str, Any]:
+        engine = self.runtime.engine
+        with self.runtime.uow() as uow:
+            mode = clock_mode(uow.session)
+            now = load_clock(uow.session).now()
+        return {
+            "data_dir": str(self.settings.data_dir.resolve()),
+            "database": make_url(self.settings.database).render_as_string(hide_password=True),
+            "revision": migrate.current_revision(engine),
+            "clock": mode,
+            "now": now.astimezone(self.settings.zone).isoformat(),
+        }
+
+    def run_until(self, until: datetime) -> dict[str, Any]:
+        """Advance the simulated clock to ``until``, processing due work on the way (in time order)."""
+        processed = sum(work(until) for work in self.due_work)
+        with self.runtime.uow() as uow:
+            advance_clock(uow.session, until)
+            uow.commit()
+        return {"processed": processed, "now": until.astimezone(self.settings.zone).isoformat()}
+
+
+class PlatformFactory(Protocol):
+    """What every CLI command finds in ``ctx.obj``: the runtime and platform, built on first use."""
+
+    def runtime(self) -> Runtime: ...
+
+    def platform(self) -> Platform: ...
