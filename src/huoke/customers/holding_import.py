@@ -22,7 +22,7 @@ def current_profiles(session: Session, customer_nos: Sequence[str]) -> dict[str,
         select(CustomerRow.customer_no, CustomerRow.one_id, CustomerRow.merged_into).where(
             CustomerRow.customer_no.in_(list(set(customer_nos)))
         )
-    ).tuples()
+    )
     return {no: merged_into or one_id for no, one_id, merged_into in rows if no is not None}
 
 

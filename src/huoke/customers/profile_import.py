@@ -135,7 +135,7 @@ def _sync_identities(session: Session, changed: dict[str, list[Key]], ctx: Apply
         select(IdentityRow.id, IdentityRow.origin_one_id, IdentityRow.kind, IdentityRow.value_bidx).where(
             IdentityRow.origin_one_id.in_(list(changed))
         )
-    ).tuples():
+    ):
         stored[origin][(kind, bidx)] = ident_id
     stale = [
         i
@@ -178,7 +178,7 @@ def _resolve_shared(session: Session, changed: dict[str, list[Key]], ctx: ApplyC
 def attribute_types(session: Session, chunk: Sequence[dict[str, Any]], ctx: ApplyContext) -> dict[str, str]:
     """Custom attribute types; a name seen for the first time is typed from its first value in the chunk."""
     known = dict(
-        list(session.execute(select(AttributeDefinitionRow.name, AttributeDefinitionRow.value_type)).tuples())
+        list(session.execute(select(AttributeDefinitionRow.name, AttributeDefinitionRow.value_type)))
     )
     for values in chunk:
         for name, raw in values.items():

@@ -151,7 +151,7 @@ class ProductImporter:
 def reference_context(session: Session) -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
     """Reference data rows are checked against: org codes, staff roles by staff_no, product types by code."""
     org_codes = frozenset(session.scalars(select(OrgUnitRow.code)))
-    staff = dict(list(session.execute(select(StaffRow.staff_no, StaffRow.role)).tuples()))
-    product_rows = session.execute(select(ProductRow.product_code, ProductRow.product_type)).tuples()
+    staff = dict(list(session.execute(select(StaffRow.staff_no, StaffRow.role))))
+    product_rows = session.execute(select(ProductRow.product_code, ProductRow.product_type))
     products = dict(list(product_rows))
     return org_codes, staff, products

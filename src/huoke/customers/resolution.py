@@ -65,7 +65,7 @@ def _load_component(session: Session, seeds: set[str]) -> dict[str, identity.Ide
         list(
             session.execute(
                 select(CustomerRow.one_id, CustomerRow.id).where(CustomerRow.one_id.in_(list(keys)))
-            ).tuples()
+            )
         )
     )
     return {u: identity.IdentityUnit(u, frozenset(ks), ranks[u]) for u, ks in keys.items()}
@@ -77,7 +77,7 @@ def _keys_of(session: Session, units: set[str]) -> dict[str, set[identity.Identi
         select(IdentityRow.origin_one_id, IdentityRow.kind, IdentityRow.value_bidx).where(
             IdentityRow.origin_one_id.in_(list(units)), IdentityRow.detached.is_(False)
         )
-    ).tuples()
+    )
     for origin, kind, value in rows:
         found[origin].add(identity.IdentityKey(kind, value))
     return found
@@ -86,7 +86,7 @@ def _keys_of(session: Session, units: set[str]) -> dict[str, set[identity.Identi
 def _current_assignment(session: Session, units: set[str]) -> dict[str, str]:
     rows = session.execute(
         select(CustomerRow.one_id, CustomerRow.merged_into).where(CustomerRow.one_id.in_(list(units)))
-    ).tuples()
+    )
     return {one_id: merged_into or one_id for one_id, merged_into in rows}
 
 

@@ -143,7 +143,7 @@ def _holdings(session: Session, one_id: str, zone: tzinfo) -> list[dict[str, Any
         .join(ProductRow, ProductRow.product_code == HoldingRow.product_code)
         .where(HoldingRow.one_id == one_id)
         .order_by(HoldingRow.product_type, HoldingRow.id)
-    ).tuples()
+    )
     return [
         {
             "account_no": h.account_masked,

@@ -1,4 +1,4 @@
-"""Format-valid, collision-free identifiers: mobile numbers, resident IDs, card and account numbers, WeChat ids.
+"""Format-valid, collision-free identifiers: mobiles, resident IDs, card and account numbers, WeChat ids.
 
 Uniqueness without remembering what was issued (memory stays bounded at a million customers): a serial
 number goes through an affine bijection modulo 10**digits, so distinct serials give distinct digit strings
@@ -88,8 +88,7 @@ _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
 def luhn_check_digit(body: str) -> str:
     """The Luhn (ISO/IEC 7812) check digit to append to `body`."""
-    digits = [int(ch) for ch in reversed(body)]
-    total = sum(_DOUBLED[d] for d in digits[0::2]) + sum(digits[1::2])
+    total = sum(map(_DOUBLED.__getitem__, map(int, body[-1::-2]))) + sum(map(int, body[-2::-2]))
     return str(-total % 10)
 
 
@@ -98,7 +97,7 @@ class AccountNumbers:
 
     def __init__(self, rng: Random) -> None:
         self._card_serials = ScrambledSerials(rng, 9)
-        self._account_serials = ScrambledSerials(rng, 12)
+        self._account_serials = ScrambledSerials(rng, 11)
         self._cards = 0
         self._accounts = 0
 
@@ -108,7 +107,7 @@ class AccountNumbers:
         return body + luhn_check_digit(body)
 
     def account(self, branch_digits: str, kind_digits: str) -> str:
-        number = branch_digits + kind_digits + self._account_serials(self._accounts)
+        number = "8" + branch_digits + kind_digits + self._account_serials(self._accounts)
         self._accounts += 1
         return number
 

@@ -21,7 +21,7 @@ from huoke.demo.sampling import Weighted
 _WEALTH_MEDIAN_LOG = math.log(8_000)
 _WEALTH_SIGMA = 1.7
 _MAX_WEALTH = 60_000_000.0
-_AGE_WEALTH = ((24, -1.2), (34, -0.4), (44, 0.0), (59, 0.25), (200, 0.45))  # (up to age, log shift)
+_AGE_WEALTH = ((24, -1.2), (34, -0.4), (44, 0.0), (59, 0.25), (200, 0.1))  # (up to age, log shift)
 _OCCUPATION_WEALTH = {
     "私营企业主": 0.8,
     "金融从业人员": 0.4,
@@ -123,8 +123,9 @@ class PortfolioBuilder:
             for p in suitable(product_type, person.risk_level)
             if p.code != "WM-PRIVATE" or wealth >= _PRIVATE_BANKING_FLOOR
         ]
-        if person.silver and product_type == "wealth" and self._rng.random() < 0.4:
-            return PRODUCTS_BY_CODE["WM-PENSION"]
+        pension = PRODUCTS_BY_CODE["WM-PENSION"]
+        if person.silver and pension in options and self._rng.random() < 0.4:
+            return pension
         return options[int(self._rng.random() * len(options))]
 
     def _asset(self, person: Person, product: Product, amount: float, dormant: bool) -> HoldingRow:

@@ -6,6 +6,7 @@ The generator draws tens of millions of values, so weighted picks use a precompu
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Iterable
 from itertools import accumulate
@@ -27,12 +28,12 @@ class Weighted(Generic[T]):
         if not items or min(weights) < 0 or sum(weights) <= 0:
             raise ValueError("Weighted needs at least one item and non-negative weights with a positive sum")
         self._items = tuple(items)
-        self._cumulative = tuple(accumulate(weights))
-        self._last = len(items) - 1
+        total = sum(weights)
+        # Cumulative probabilities ending in +inf: bisect on random() in [0, 1) always lands on an item.
+        self._cumulative = (*(c / total for c in accumulate(weights[:-1])), math.inf)
 
     def pick(self, rng: Random) -> T:
-        position = bisect_right(self._cumulative, rng.random() * self._cumulative[-1])
-        return self._items[min(position, self._last)]
+        return self._items[bisect_right(self._cumulative, rng.random())]
 
     @property
     def items(self) -> tuple[T, ...]:

@@ -27,14 +27,8 @@ MAX_LINE_BYTES = 1 << 20  # a longer physical line means a wrong file (binary, o
 MAX_RECORD_LINES = 100  # a quoted value open for longer is taken to be an unterminated quote
 PREVIEW_CHARS = 200
 UNCLOSED_QUOTE = 'a quoted value opened on this line is not closed (a " without its closing ")'
-KINDS = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".parquet": "parquet",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "jsonl",
-}
+JSON_LINES = dict.fromkeys((".jsonl", ".ndjson", ".json"), "jsonl")
+KINDS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", **JSON_LINES}  # by extension, lower case
 ERRORS_HEADER = ("row", "column", "value", "reason")
 
 
@@ -112,6 +106,8 @@ def _invalid(path: Path, message: str, code: str) -> InvalidInput:
 
 # ---------------------------------------------------------------------------------------------- encodings
 def _codec_for(path: Path, encoding: str) -> str:
+    if encoding not in ("auto", "utf-8", "gbk"):
+        raise _invalid(path, f"unknown encoding {encoding!r}; choose auto, utf-8 or gbk", "unknown_encoding")
     detected = detect_encoding(path)
     if encoding == "gbk":
         return "gb18030"
@@ -194,7 +190,7 @@ class _LineSource:
     def _lines(self, handle: IO[bytes]) -> Iterator[_Line]:
         number = 2 if self._start else 1
         while raw := handle.readline(MAX_LINE_BYTES + 1):
-            pass
+            self.bytes_read += len(raw)
             if len(raw) > MAX_LINE_BYTES:
                 message = f"line {number} is longer than 1 MiB; is this really a {self._kind}?"
                 raise _invalid(self._path, message, "invalid_file")
@@ -358,17 +354,22 @@ class _JsonLinesSource(_LineSource):
         return self._checked(line.number, value, undecodable=_has_surrogates(line.text))
 
     def _checked(self, row: int, values: dict[str, Any], *, undecodable: bool) -> SourceRecord:
-        """Long strings are problems; undecodable bytes are found and neutralised (rare, so only then)."""
+        """Long strings are problems; undecodable bytes (rare, so looked for only then) are neutralised."""
         problems: list[FieldProblem] = []
         limit = self._options.max_field_length
         for column, value in values.items():
-            is_text = isinstance(value, str)
-            if undecodable or (is_text and len(value) > limit):
-                text = value if is_text else json.dumps(value, ensure_ascii=False)
-                shown, problem = _check_text(column, text, self._codec, limit if is_text else len(text))
-                values[column] = value if problem is None else shown if is_text else None
+            if undecodable or (isinstance(value, str) and len(value) > limit):
+                values[column], problem = _checked_value(column, value, self._codec, limit)
                 problems += [problem] if problem else []
         return SourceRecord(row, values, tuple(problems))
+
+
+def _checked_value(column: str, value: Any, encoding: str, limit: int) -> tuple[Any, FieldProblem | None]:
+    if isinstance(value, str):
+        return _check_text(column, value, encoding, limit)
+    text = json.dumps(value, ensure_ascii=False)  # a number or a nested object: only bad bytes matter
+    _, problem = _check_text(column, text, encoding, len(text))
+    return (value, None) if problem is None else (None, problem)
 
 
 def _loads(text: str) -> Any:
@@ -439,7 +440,8 @@ class ErrorsFile:
         if self._handle is None:
             self._handle = self.path.open("w", encoding="utf-8-sig", newline="")
             csv.writer(self._handle).writerow(ERRORS_HEADER)
-        csv.writer(self._handle).writerow((row, problem.column, _excel_safe(problem.value), problem.reason))
+        cells = (row, _excel_safe(problem.column), _excel_safe(problem.value), problem.reason)
+        csv.writer(self._handle).writerow(cells)
         self.count += 1
 
     def add_record(self, record: SourceRecord) -> None:
@@ -449,7 +451,6 @@ class ErrorsFile:
     def close(self) -> None:
         if self._handle is not None:
             self._handle.close()
-            self._handle = None
 
     def __enter__(self) -> ErrorsFile:
         return self

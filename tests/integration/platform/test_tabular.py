@@ -62,6 +62,18 @@ def test_utf8_bom_and_gbk_files_are_detected_and_read_the_same(
     assert all(not record.problems for record in records)
 
 
+def test_bytes_invalid_in_gb18030_are_a_problem_naming_the_encoding(tmp_path: Path) -> None:
+    data = (HEADER + ROWS).encode("gbk") + b"C004,\xff\xfe,x\n" + "C005,孙七,杭州市\n".encode("gbk")
+    path = write(tmp_path / "gbk.csv", data)
+
+    records = read_all(path)
+
+    assert problems_by_row(records) == {
+        5: (FieldProblem("name", "\\xff\\xfe", "not valid GB18030 text; is the file in mixed encodings?"),)
+    }
+    assert records[-1].values["name"] == "孙七"
+
+
 def test_explicit_encodings_override_detection(tmp_path: Path) -> None:
     gbk = write(tmp_path / "gbk.csv", (HEADER + ROWS).encode("gbk"))
     bom = write(tmp_path / "bom.csv", (HEADER + ROWS).encode("utf-8-sig"))
@@ -141,6 +153,16 @@ def test_wrong_field_counts_and_an_unclosed_quote_do_not_stop_the_file(tmp_path:
     assert [r.row for r in records][-2:] == [5, 6]
 
 
+def test_an_unclosed_quote_is_given_up_after_100_lines_and_those_lines_are_read(tmp_path: Path) -> None:
+    later = "".join(f"C{i:03d},name,city\n" for i in range(150))
+    path = write(tmp_path / "long_quote.csv", (HEADER + 'X,"open,quote\n' + later).encode())
+
+    records = read_all(path)
+
+    assert [r.row for r in records if r.problems] == [2]
+    assert len([r for r in records if not r.problems]) == 150
+
+
 def test_an_unclosed_quote_on_the_last_line_is_a_problem(tmp_path: Path) -> None:
     path = write(tmp_path / "tail.csv", (HEADER + 'C001,张三,北京市\nC002,"李四,上海市\n').encode())
 
@@ -218,6 +240,8 @@ def test_unknown_extension_and_missing_file_are_invalid_input(tmp_path: Path) ->
     with pytest.raises(InvalidInput, match="no such file") as raised:
         open_records(tmp_path / "absent.csv")
     assert raised.value.code == "file_not_found"
+    with pytest.raises(InvalidInput, match="unknown encoding 'latin-1'"):
+        open_records(write(tmp_path / "a.csv", b"a\n"), encoding="latin-1")  # type: ignore[arg-type]
 
 
 def test_a_file_without_line_ends_is_rejected_while_reading(tmp_path: Path) -> None:
