@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import MetaData
 
 from huoke.platform.db import Base
@@ -9,7 +11,10 @@ from huoke.platform.runtime import Runtime, build_runtime
 from huoke.platform.service import Platform
 from huoke.platform.settings import Settings
 
-__all__ = ["Runtime", "all_metadata", "build_platform", "build_runtime"]
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["Runtime", "all_metadata", "build_platform", "build_runtime", "create_app"]
 
 
 def all_metadata() -> MetaData:
@@ -28,3 +33,20 @@ def build_platform(runtime: Runtime) -> Platform:
 def build(settings: Settings) -> tuple[Runtime, Platform]:
     runtime = build_runtime(settings)
     return runtime, build_platform(runtime)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The HTTP API over a runtime built from SETTINGS; refuses unsafe PII keys before serving anything.
+
+    Raises ConfigurationError (for example missing or development keys in the prod profile).
+    """
+    from huoke.customers.api import router as customers_router
+    from huoke.platform.http import build_api
+
+    runtime = build_runtime(settings)
+    try:
+        _ = runtime.cipher  # checks the keyring once, at startup, not at the first request
+    except Exception:
+        runtime.close()
+        raise
+    return build_api(runtime, [customers_router])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 COFFEE_CARD = "CC-COFFEE"  # the co-branded coffee credit card of PRODUCT.md (gold and platinum)
 
@@ -61,6 +62,7 @@ def risk_rank(level: str) -> int:
     return int(level[1])
 
 
+@cache
 def suitable(product_type: str, customer_risk: str) -> tuple[Product, ...]:
     """Products of a type whose risk level does not exceed the customer's (suitability rule)."""
     limit = risk_rank(customer_risk)

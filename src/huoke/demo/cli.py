@@ -1,9 +1,172 @@
-"""Demo commands (placeholder until the generator is wired)."""
+"""`huoke demo`: the showcase on the embedded default, and `huoke demo generate` for the synthetic bank."""
 
 from __future__ import annotations
 
+import shutil
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.table import Table
+
+from huoke.customers.import_service import import_file
+from huoke.customers.summary import portfolio_summary
+from huoke.demo.generator import generate_bank
+from huoke.platform.console import emit, progress_bar, stderr, user_errors
+from huoke.platform.errors import InvalidInput
+from huoke.platform.service import PlatformFactory
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="print exactly one JSON document on stdout")]
+IMPORT_ORDER = ("org", "staff", "products", "customers", "holdings", "consents")
+
+demo_app = typer.Typer(help="the showcase bank: generate it, import it, see it", invoke_without_command=True)
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    demo_app.command("generate")(generate)
+    app.add_typer(demo_app, name="demo")
+
+
+@demo_app.callback()
+def showcase(
+    ctx: typer.Context,
+    customers: Annotated[int, typer.Option(min=1, help="number of customers")] = 20_000,
+    days: Annotated[int, typer.Option(min=0, help="days of activity (events and transactions)")] = 90,
+    seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same bank")] = 7,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="do not start the API afterwards")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="start from an empty data dir")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Generate a synthetic city commercial bank, import it into the data dir and print a summary."""
+    if ctx.invoked_subcommand is not None:
+        return
+    factory: PlatformFactory = ctx.obj
+    with user_errors(as_json=as_json):
+        data_dir = factory.runtime().settings.data_dir
+        if fresh:
+            _wipe(factory, data_dir)
+        result = _run_showcase(factory, customers=customers, seed=seed, quiet=as_json)
+        result["activity_days"] = {
+            "requested": days,
+            "generated": 0,
+            "note": "events and transactions arrive with the live-events capability",
+        }
+    emit(result, as_json=as_json, render=_render_summary)
+    if not no_serve and not as_json:
+        stderr.print("API: run `huoke --data-dir {} serve` to browse it".format(data_dir))
+
+
+def _wipe(factory: PlatformFactory, data_dir: Path) -> None:
+    if factory.runtime().settings.database_url:
+        raise InvalidInput(
+            "--fresh only wipes the embedded store; drop the PostgreSQL database yourself",
+            code="fresh_needs_embedded",
+        )
+    if data_dir.exists() and not (data_dir / "huoke.db").exists() and any(data_dir.iterdir()):
+        raise InvalidInput(
+            f"{data_dir} is not a huoke data dir; refusing to delete it", code="not_a_data_dir"
+        )
+    factory.runtime().close()
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _run_showcase(factory: PlatformFactory, *, customers: int, seed: int, quiet: bool) -> dict[str, Any]:
+    runtime = factory.runtime()
+    today = datetime.now(runtime.settings.zone).date()
+    start = datetime.combine(today, time(9, 0), tzinfo=runtime.settings.zone)
+    factory.platform().init(mode="simulated", start=start)
+    files_dir = runtime.settings.data_dir / "demo-files"
+    with progress_bar("generate bank", customers, enabled=not quiet) as advance:
+        bank = generate_bank(
+            files_dir,
+            customers=customers,
+            seed=seed,
+            as_of=today,
+            progress=lambda kind, n: advance(n) if kind == "customers" else None,
+        )
+    imports = {}
+    for kind in IMPORT_ORDER:
+        path = bank.files[kind]
+        with progress_bar(f"import {kind}", path.stat().st_size, enabled=not quiet) as advance:
+            summary = import_file(
+                runtime, kind=kind, path=path, actor="demo", progress=lambda done, _total: advance(done)
+            )
+        imports[kind] = summary.as_dict()
+    return {
+        "data_dir": str(runtime.settings.data_dir),
+        "seed": seed,
+        "as_of": today.isoformat(),
+        "imports": imports,
+        "rejected": sum(i["rejected"] for i in imports.values()),
+        "summary": portfolio_summary(runtime),
+    }
+
+
+def generate(
+    out: Annotated[Path, typer.Option(help="folder for the CSV files")],
+    customers: Annotated[int, typer.Option(min=1)] = 20_000,
+    seed: Annotated[int, typer.Option()] = 7,
+    as_of: Annotated[
+        str | None, typer.Option(help="business date the bank is generated at (default today)")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Write a synthetic city commercial bank as import files (CONTRACTS.md §2)."""
+    with user_errors(as_json=as_json):
+        day = _day(as_of) if as_of else date.today()  # noqa: DTZ011 - a business date chosen by the user
+        with progress_bar("generate bank", customers, enabled=not as_json) as advance:
+            bank = generate_bank(
+                out,
+                customers=customers,
+                seed=seed,
+                as_of=day,
+                progress=lambda kind, n: advance(n) if kind == "customers" else None,
+            )
+    result = {
+        "out": str(out),
+        "as_of": day.isoformat(),
+        "files": {k: str(p) for k, p in bank.files.items()},
+        "counts": bank.counts,
+    }
+    emit(
+        result,
+        as_json=as_json,
+        render=lambda r: stderr.print(
+            "wrote " + ", ".join(f"{k} {n}" for k, n in r["counts"].items()) + f" to {r['out']}"
+        ),
+    )
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"--as-of {text!r} is not a date (YYYY-MM-DD)", code="bad_date") from exc
+
+
+def _render_summary(r: dict[str, Any]) -> None:
+    s = r["summary"]
+    stderr.print(
+        f"[bold]huoke demo bank[/] — {s['customers']} customers, AUM ¥{s['total_aum']}, "
+        f"top 20% hold {s['top20_aum_share']:.0%} · seed {r['seed']} · as of {r['as_of']}"
+    )
+    imports = Table(title="imports", title_justify="left")
+    for column in ("kind", "accepted", "duplicates", "rejected"):
+        imports.add_column(column)
+    for kind, i in r["imports"].items():
+        imports.add_row(kind, str(i["accepted"]), str(i["duplicates"]), str(i["rejected"]))
+    stderr.print(imports)
+    for title, key in (
+        ("customers by branch", "by_branch"),
+        ("by age band", "by_age_band"),
+        ("by AUM tier", "by_aum_tier"),
+    ):
+        table = Table(title=title, title_justify="left")
+        table.add_column("group")
+        table.add_column("customers", justify="right")
+        for group, n in s[key].items():
+            table.add_row(str(group), str(n))
+        stderr.print(table)
+    stderr.print(f"rejected rows: {r['rejected']}")

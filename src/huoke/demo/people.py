@@ -15,7 +15,7 @@ from huoke.demo.identifiers import MobileNumbers, ResidentIds, wechat_id
 from huoke.demo.names import NameBook
 from huoke.demo.orgtree import OrgChart, SubBranch
 from huoke.demo.places import CITIES, MIGRANT_REGION_CODES, all_region_codes
-from huoke.demo.sampling import Weighted
+from huoke.demo.sampling import Weighted, by_age
 
 SILVER_AGE = 60
 OLDEST_AGE = 95
@@ -46,12 +46,14 @@ _OCCUPATIONS_WORKING = Weighted(
     ]
 )
 _OCCUPATIONS_SILVER = Weighted([("离退休人员", 80), ("个体工商户", 5), ("农林牧渔人员", 10), ("", 5)])
-_MARITAL = (  # (up to age, distribution)
-    (24, Weighted([("single", 90), ("married", 10)])),
-    (34, Weighted([("single", 40), ("married", 57), ("divorced", 3)])),
-    (59, Weighted([("single", 6), ("married", 86), ("divorced", 8)])),
-    (74, Weighted([("single", 3), ("married", 80), ("divorced", 5), ("widowed", 12)])),
-    (_ANY_AGE, Weighted([("single", 1), ("married", 55), ("divorced", 2), ("widowed", 42)])),
+_MARITAL_BY_AGE = by_age(
+    (  # (up to age, distribution)
+        (24, Weighted([("single", 90), ("married", 10)])),
+        (34, Weighted([("single", 40), ("married", 57), ("divorced", 3)])),
+        (59, Weighted([("single", 6), ("married", 86), ("divorced", 8)])),
+        (74, Weighted([("single", 3), ("married", 80), ("divorced", 5), ("widowed", 12)])),
+        (_ANY_AGE, Weighted([("single", 1), ("married", 55), ("divorced", 2), ("widowed", 42)])),
+    )
 )
 _JOIN_OLD = Weighted([("branch_counter", 80), ("online_banking", 15), ("payroll_partner", 5)])
 _JOIN_NEW = Weighted(
@@ -79,12 +81,14 @@ _EMAIL_DOMAINS = Weighted(
     ]
 )
 # (up to age, e-mail, WeChat, app) shares: the young are reachable online far more often.
-_DIGITAL = (
-    (29, 0.55, 0.80, 0.88),
-    (44, 0.45, 0.75, 0.82),
-    (59, 0.25, 0.55, 0.62),
-    (74, 0.08, 0.35, 0.40),
-    (_ANY_AGE, 0.02, 0.10, 0.12),
+_DIGITAL_BY_AGE = by_age(
+    (
+        (29, (0.55, 0.80, 0.88)),
+        (44, (0.45, 0.75, 0.82)),
+        (59, (0.25, 0.55, 0.62)),
+        (74, (0.08, 0.35, 0.40)),
+        (_ANY_AGE, (0.02, 0.10, 0.12)),
+    )
 )
 _REGION_LOCAL_DISTRICT, _REGION_LOCAL_PROVINCE = 0.55, 0.85  # cumulative: own district, elsewhere in Zhejiang
 
@@ -211,7 +215,7 @@ class Population:
 
     def _digital(self, person: Person) -> None:
         rng = self._rng
-        email_share, wechat_share, app_share = next(s[1:] for s in _DIGITAL if person.age <= s[0])
+        email_share, wechat_share, app_share = _DIGITAL_BY_AGE[person.age]
         if rng.random() < email_share:
             person.email = _email(rng, person)
         if rng.random() < wechat_share:
@@ -227,7 +231,7 @@ def _occupation(rng: Random, age: int) -> str:
 
 
 def _marital(rng: Random, age: int) -> str:
-    return next(dist for up_to, dist in _MARITAL if age <= up_to).pick(rng)
+    return _MARITAL_BY_AGE[age].pick(rng)
 
 
 def _email(rng: Random, person: Person) -> str:

@@ -16,12 +16,12 @@ from huoke.demo.catalogue import PRODUCTS_BY_CODE, Product, suitable
 from huoke.demo.dates import DAYS_PER_YEAR
 from huoke.demo.ledger import HoldingRow, Ledger
 from huoke.demo.people import Person
-from huoke.demo.sampling import Weighted
+from huoke.demo.sampling import Weighted, by_age
 
 _WEALTH_MEDIAN_LOG = math.log(8_000)
 _WEALTH_SIGMA = 1.7
 _MAX_WEALTH = 60_000_000.0
-_AGE_WEALTH = ((24, -1.2), (34, -0.4), (44, 0.0), (59, 0.25), (200, 0.1))  # (up to age, log shift)
+_WEALTH_SHIFT_BY_AGE = by_age(((24, -1.2), (34, -0.4), (44, 0.0), (59, 0.25), (200, 0.1)))  # log-scale shift
 _OCCUPATION_WEALTH = {
     "私营企业主": 0.8,
     "金融从业人员": 0.4,
@@ -86,7 +86,7 @@ class PortfolioBuilder:
         return Portfolio(rows, aum, coffee)
 
     def _wealth(self, person: Person) -> float:
-        shift = next(s for up_to, s in _AGE_WEALTH if person.age <= up_to)
+        shift = _WEALTH_SHIFT_BY_AGE[person.age]
         shift += _OCCUPATION_WEALTH.get(person.occupation, 0.0)
         return min(self._rng.lognormvariate(_WEALTH_MEDIAN_LOG + shift, _WEALTH_SIGMA), _MAX_WEALTH)
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import accumulate
 from random import Random
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 class Weighted(Generic[T]):
@@ -38,6 +39,14 @@ class Weighted(Generic[T]):
     @property
     def items(self) -> tuple[T, ...]:
         return self._items
+
+
+def by_age(brackets: Sequence[tuple[int, V]]) -> tuple[V, ...]:
+    """A table indexed by whole years of age, from (oldest age in the bracket, value) pairs in age order."""
+    table: list[V] = []
+    for oldest, value in brackets:
+        table.extend([value] * (oldest + 1 - len(table)))
+    return tuple(table)
 
 
 def days_between(rng: Random, first: int, last: int) -> int:

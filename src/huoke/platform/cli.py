@@ -1,4 +1,4 @@
-"""Platform commands: init (migrate, choose the clock), run --until (advance simulated time), keys."""
+"""Platform commands: init, run --until (advance simulated time), keys, apikeys, serve (the HTTP API)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ from typing import Annotated, Any
 
 import typer
 
+from huoke.platform import apikeys
 from huoke.platform.clock import ClockError, parse_instant
 from huoke.platform.console import emit, stderr, user_errors
 from huoke.platform.errors import InvalidInput
 from huoke.platform.service import Platform, PlatformFactory
 from huoke.platform.settings import KEY_BYTES
+
+# The composition root, found by name as an ASGI server would: the platform may not import huoke.app.
+APP_FACTORY = "huoke.app:create_app"
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="print exactly one JSON document on stdout")]
 
@@ -24,6 +28,12 @@ def register(app: typer.Typer) -> None:
     keys = typer.Typer(help="secret keys for PII encryption and blind indexes")
     keys.command("generate")(generate_keys)
     app.add_typer(keys, name="keys")
+    api_keys = typer.Typer(help="API keys for the HTTP API", no_args_is_help=True)
+    api_keys.command("create")(create_api_key)
+    api_keys.command("list")(list_api_keys)
+    api_keys.command("revoke")(revoke_api_key)
+    app.add_typer(api_keys, name="apikeys")
+    app.command("serve")(serve)
 
 
 def _platform(ctx: typer.Context) -> Platform:
@@ -81,3 +91,58 @@ def _render_init(result: dict[str, Any]) -> None:
     stderr.print(f"data dir  {result['data_dir']}")
     stderr.print(f"database  {result['database']} (revision {result['revision']})")
     stderr.print(f"clock     {result['clock']} — now {result['now']}")
+
+
+def create_api_key(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="who or what uses the key, e.g. mobile-app")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an API key; its token is printed once and cannot be shown again."""
+    with user_errors(as_json=as_json):
+        key_id, token = apikeys.create_api_key(_platform(ctx).runtime, name)
+    emit({"key_id": key_id, "name": name.strip(), "token": token}, as_json=as_json, render=_render_token)
+
+
+def list_api_keys(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """API keys, active and revoked (never their secrets)."""
+    with user_errors(as_json=as_json):
+        keys = [k.as_dict() for k in apikeys.list_api_keys(_platform(ctx).runtime)]
+    emit({"api_keys": keys}, as_json=as_json, render=_render_keys)
+
+
+def revoke_api_key(
+    ctx: typer.Context,
+    key_id: Annotated[str, typer.Argument(help="the key id shown by `huoke apikeys list`")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Revoke an API key at once (idempotent)."""
+    with user_errors(as_json=as_json):
+        key = apikeys.revoke_api_key(_platform(ctx).runtime, key_id)
+    emit(key.as_dict(), as_json=as_json, render=lambda r: stderr.print(f"API key {r['key_id']} revoked"))
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port", min=1, max=65535)] = 8000,
+) -> None:
+    """Serve the HTTP API (docs at /api/v1/docs); refuses to start with unsafe PII keys."""
+    import uvicorn  # noqa: PLC0415 - only this command needs the server
+    from uvicorn.importer import import_from_string  # noqa: PLC0415
+
+    with user_errors(as_json=False):
+        api = import_from_string(APP_FACTORY)(_platform(ctx).settings)
+    uvicorn.run(api, host=host, port=port, log_level="info")
+
+
+def _render_token(r: dict[str, Any]) -> None:
+    stderr.print(f"API key {r['key_id']} ({r['name']}) created; store the token now, it is not shown again:")
+    typer.echo(r["token"])
+
+
+def _render_keys(r: dict[str, Any]) -> None:
+    for k in r["api_keys"]:
+        stderr.print(f"{k['key_id']}  {k['status']:<8} {k['created_at']}  {k['name']}")
+    if not r["api_keys"]:
+        stderr.print("no API keys; create one with `huoke apikeys create NAME`")
