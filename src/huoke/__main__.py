@@ -1,0 +1,5 @@
+"""`python -m huoke` runs the command line."""
+
+from huoke.cli import main
+
+main()
