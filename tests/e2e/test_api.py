@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,9 +146,7 @@ def test_an_unknown_customer_is_a_404_problem(api: Api) -> None:
     ],
     ids=["neither", "both", "empty"],
 )
-def test_lookup_needs_exactly_one_of_customer_no_or_phone(
-    api: Api, params: dict[str, str], code: str
-) -> None:
+def test_lookup_needs_exactly_one_of_customer_no_or_phone(api: Api, params: dict[str, str], code: str) -> None:
     doc = assert_problem(api.get("/api/v1/customers", **params), 422, code)
 
     assert PHONE not in str(doc)
@@ -204,10 +208,63 @@ def test_the_openapi_document_lists_the_customer_paths_and_both_key_headers(api:
 
 
 def test_create_app_refuses_the_prod_profile_without_pii_keys(tmp_path: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path / "prod", profile="prod", encryption_keys=None, blind_index_key=None
-    )
+    settings = Settings(data_dir=tmp_path / "prod", profile="prod", encryption_keys=None, blind_index_key=None)
 
     with pytest.raises(ConfigurationError) as caught:
         create_app(settings)
     assert caught.value.code == "missing_secret_keys"
+
+
+def cli_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("HUOKE_")} | {"HUOKE_PROFILE": "dev"}
+
+
+def cli(data_dir: Path, *args: str) -> list[str]:
+    return [str(Path(sys.executable).parent / "huoke"), "--data-dir", str(data_dir), *args]
+
+
+def huoke(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cli(data_dir, *args), capture_output=True, text=True, env=cli_env(), timeout=60, check=False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_cli_keys_and_serve_end_to_end(tmp_path: Path) -> None:
+    data, log_path, port = tmp_path / "data", tmp_path / "serve.log", free_port()
+    assert huoke(data, "init").returncode == 0
+    created = json.loads(huoke(data, "apikeys", "create", "mobile-app", "--json").stdout)
+    listed = huoke(data, "apikeys", "list", "--json").stdout
+    assert json.loads(listed)["api_keys"][0]["status"] == "active"
+    assert created["token"].split("_", 2)[2] not in listed
+
+    with log_path.open("w") as log:
+        server = subprocess.Popen(cli(data, "serve", "--port", str(port)), stdout=log, stderr=log, env=cli_env())
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_until_up(f"{base}/healthz")
+            lookup, key = f"{base}/api/v1/customers?phone={PHONE}", {"X-API-Key": created["token"]}
+            assert httpx.get(lookup, headers=key).status_code == 404
+            assert huoke(data, "apikeys", "revoke", created["key_id"]).returncode == 0
+            assert httpx.get(lookup, headers=key).status_code == 401
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+    served = log_path.read_text()
+    assert "GET /api/v1/customers HTTP/1.1" in served
+    assert PHONE not in served  # access log lines drop the query string: it may carry PII
+
+
+def wait_until_up(url: str) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if httpx.get(url).status_code == 200:
+                return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)

@@ -139,12 +139,8 @@ def list_merges(
 @router.get("", response_model=CustomerRead, responses=_NOT_FOUND)
 def find_customer(
     runtime: RuntimeDep,
-    customer_no: Annotated[
-        str | None, Query(min_length=1, max_length=64, description="core-banking number")
-    ] = None,
-    phone: Annotated[
-        str | None, Query(min_length=1, max_length=32, description="mobile number, any format")
-    ] = None,
+    customer_no: Annotated[str | None, Query(min_length=1, max_length=64, description="core-banking number")] = None,
+    phone: Annotated[str | None, Query(min_length=1, max_length=32, description="mobile number, any format")] = None,
 ) -> dict[str, Any]:
     """The 360° view by exactly one of ``customer_no`` or ``phone``."""
     if (customer_no is None) == (phone is None):

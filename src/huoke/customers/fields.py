@@ -101,6 +101,8 @@ def yuan_to_fen(value: str | int | float | Decimal, *, positive: bool = False) -
         raise ValueError("is not an amount in yuan") from exc
     if not amount.is_finite():
         raise ValueError("is not an amount in yuan")
+    if amount.copy_abs() > _MAX_YUAN:
+        raise ValueError("is implausibly large")
     if amount != amount.quantize(_FEN):
         raise ValueError("has more than 2 decimals (amounts are yuan.fen)")
     if amount < 0 or (positive and amount == 0):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -173,7 +174,10 @@ def org_path(parent_path: str | None, code: str) -> str:
 def age_on(birth: date, today: date) -> int:
     """Whole years completed on ``today`` (a Feb 29 birthday completes a year on Feb 28)."""
     years = today.year - birth.year
-    return years - ((today.month, today.day) < (birth.month, birth.day))
+    month_day = (birth.month, birth.day)
+    if month_day == (2, 29) and not calendar.isleap(today.year):
+        month_day = (2, 28)
+    return years - ((today.month, today.day) < month_day)
 
 
 def surname_of(name: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from huoke.customers import model as m
@@ -17,6 +18,8 @@ from huoke.customers.validation import (
 )
 
 _EARLIEST = date(1900, 1, 1)
+_MAX_NUMBER_DIGITS = 15  # beyond this, digits are an identifier, and doubles would lose them
+_MAX_ATTRIBUTE_NUMBER = Decimal("1e15")
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,7 @@ def parse_consent(values: dict[str, Any], ctx: RowContext) -> Parsed:
 def _check_holding(f: Fields, h: m.HoldingRecord) -> None:
     if h.closed_at and h.opened_at and h.closed_at < h.opened_at:
         f.fail("closed_at", "is before opened_at")
-    if h.status == "closed" and h.closed_at is None and not f.problems:
+    if h.status == "closed" and h.closed_at is None and "closed_at" not in {p.column for p in f.problems}:
         f.fail("closed_at", "is required when status is closed")
     is_card = h.product_type in m.CARD_TYPES
     for column, value in (("card_level", h.card_level), ("card_role", h.card_role)):
@@ -191,17 +194,36 @@ def _custom_attributes(f: Fields, ctx: RowContext) -> dict[str, Any]:
     return attributes
 
 
+def _looks_like_identifier(value: str) -> bool:
+    """Long digit strings and ones with leading zeros are codes (card or member numbers), not quantities."""
+    digits = value.isdigit()
+    return digits and (len(value) > _MAX_NUMBER_DIGITS or (len(value) > 1 and value.startswith("0")))
+
+
+def _number(value: str) -> int | float:
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite() or number.copy_abs() > _MAX_ATTRIBUTE_NUMBER:
+        raise ValueError(f"custom attribute is a number; {value[:40]!r} is not a finite number")
+    return int(number) if number == number.to_integral_value() and "." not in value else float(number)
+
+
 def infer_attribute_type(raw: str) -> str:
     """The type a new custom attribute gets from its first value: number, date, boolean or string."""
     value = raw.strip()
     if value.lower() in ("true", "false"):
         return "boolean"
+    if _looks_like_identifier(value):
+        return "string"
     try:
-        float(value)
-    except ValueError:
+        number = Decimal(value)
+    except InvalidOperation:
         pass
     else:
-        return "number"
+        if number.is_finite():
+            return "number"
     try:
         parse_day(value)
     except ValueError:
@@ -212,11 +234,7 @@ def infer_attribute_type(raw: str) -> str:
 def coerce_attribute(value: str, value_type: str, max_len: int) -> Any:
     """A custom attribute value in its declared type (JSON-storable), or ValueError naming the type."""
     if value_type == "number":
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError(f"custom attribute is a number; {value[:40]!r} is not") from None
-        return int(number) if number.is_integer() and "." not in value else number
+        return _number(value)
     if value_type == "boolean":
         if value.lower() not in ("true", "false"):
             raise ValueError("custom attribute is a boolean (true/false)")

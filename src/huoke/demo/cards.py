@@ -17,7 +17,6 @@ from huoke.demo.sampling import Weighted, days_between
 
 COFFEE_LAUNCH_DAYS = 700  # the co-brand product has been on sale for about two years
 RECENT_APPROVAL_DAYS = 120
-_DEBIT_LEVELS = ((5_000_000, "diamond"), (500_000, "platinum"), (50_000, "gold"), (0, "standard"))
 _LIMITS = {"standard": (3_000, 20_000), "gold": (20_000, 50_000), "platinum": (50_000, 150_000)}
 _COFFEE_LIMITS = {"gold": (10_000, 50_000), "platinum": (50_000, 100_000)}
 _CARD_STATUS = Weighted([("active", 90), ("dormant", 6), ("closed", 4)])
@@ -45,7 +44,7 @@ class CardIssuer:
             code = "DC-SOCIAL"
         elif person.age < 28 and self._rng.random() < 0.3:
             code = "DC-YOUTH"
-        level = next(name for floor, name in _DEBIT_LEVELS if aum >= floor)
+        level = debit_card_level(aum)
         status = "dormant" if dormant else "active"
         return self._ledger.open(
             person, PRODUCTS_BY_CODE[code], opened=person.opened, status=status, card_level=level
@@ -147,3 +146,12 @@ def _round_limit(rng: Random, low: int, high: int) -> float:
 def _card_debt(rng: Random, credit_limit: float) -> float:
     """The outstanding balance: none for four in ten cards, otherwise up to half the limit."""
     return 0.0 if rng.random() < 0.4 else round(rng.random() * 0.5 * credit_limit, 2)
+
+
+def debit_card_level(aum: float) -> str:
+    """Debit card tiers by AUM: diamond from 5 million, platinum from 500,000, gold from 50,000 yuan."""
+    if aum >= 5_000_000:
+        return "diamond"
+    if aum >= 500_000:
+        return "platinum"
+    return "gold" if aum >= 50_000 else "standard"

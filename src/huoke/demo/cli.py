@@ -54,7 +54,7 @@ def showcase(
         }
     emit(result, as_json=as_json, render=_render_summary)
     if not no_serve and not as_json:
-        stderr.print("API: run `huoke --data-dir {} serve` to browse it".format(data_dir))
+        stderr.print(f"API: run `huoke --data-dir {data_dir} serve` to browse it")
 
 
 def _wipe(factory: PlatformFactory, data_dir: Path) -> None:

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from huoke.demo.catalogue import PRODUCTS
+from huoke.demo.catalogue import COFFEE_CARD, PRODUCTS
 from huoke.demo.consent_history import CONSENT_COLUMNS, ConsentHistories
 from huoke.demo.dates import iso_day
 from huoke.demo.identifiers import AccountNumbers, MobileNumbers
@@ -182,8 +182,9 @@ class _CustomerRun:
             return 1
         spouse = self._population.spouse_of(head, serial + 1)
         portfolio = self._portfolios.build(spouse)
-        if head_portfolio.coffee is not None and self._rng.random() < SUPPLEMENTARY_SHARE:
-            portfolio.rows.append(self._portfolios.cards.supplementary(spouse, head_portfolio.coffee))
+        gift = head_portfolio.coffee
+        if gift is not None and not portfolio.holds(COFFEE_CARD) and self._rng.random() < SUPPLEMENTARY_SHARE:
+            portfolio.rows.append(self._portfolios.cards.supplementary(spouse, gift))
         self._write_customer(sinks, spouse, portfolio)
         return 2
 

@@ -83,12 +83,13 @@ class ResidentIds:
         raise ValueError("every resident ID sequence for this birth date and sex is used")
 
 
-_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+# A digit doubled, with the digits of the product summed (Luhn): 5 → 10 → 1.
+_DOUBLED = str.maketrans("0123456789", "0246813579")
 
 
 def luhn_check_digit(body: str) -> str:
-    """The Luhn (ISO/IEC 7812) check digit to append to `body`."""
-    total = sum(map(_DOUBLED.__getitem__, map(int, body[-1::-2]))) + sum(map(int, body[-2::-2]))
+    """The Luhn (ISO/IEC 7812) check digit to append to `body`: double every second digit from the right."""
+    total = sum(map(int, body[-1::-2].translate(_DOUBLED) + body[-2::-2]))
     return str(-total % 10)
 
 

@@ -62,7 +62,8 @@ class Ledger:
         closed: int | None = None,
     ) -> HoldingRow:
         """One holding row; a closed holding gets a closing day after opening and a zero balance."""
-        opened = min(max(opened, person.opened), self.last_day)
+        # Nothing opens before the customer relationship or after the last generated day.
+        opened = person.opened if opened < person.opened else (self.last_day if opened > self.last_day else opened)
         closed_at = ""
         if status == "closed":
             closed_at = iso_day(

@@ -59,6 +59,9 @@ class Portfolio:
     aum: float  # demand + time deposits + wealth + funds, in yuan
     coffee: CoffeeCard | None  # an open primary coffee card, for a spouse's supplementary card
 
+    def holds(self, product_code: str) -> bool:
+        return any(row[2] == product_code for row in self.rows)
+
 
 class PortfolioBuilder:
     def __init__(self, rng: Random, ledger: Ledger) -> None:

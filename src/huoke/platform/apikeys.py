@@ -20,7 +20,7 @@ from huoke.platform.errors import InvalidInput, NotFound, Unauthorized
 from huoke.platform.runtime import Runtime
 from huoke.platform.store import ApiKeyRow, append_audit
 
-TOKEN_PREFIX = "hk_"
+TOKEN_PREFIX = "hk_"  # noqa: S105 - a public marker, not a credential
 MAX_NAME_LENGTH = 128
 _TOKEN = re.compile(r"hk_(?P<key_id>[0-9a-f]{16})_(?P<secret>[A-Za-z0-9_-]{16,128})")
 # Compared against when the key id is unknown, so a miss costs the same as a wrong secret.
@@ -59,15 +59,13 @@ def create_api_key(runtime: Runtime, name: str, *, actor: str = "cli") -> tuple[
         uow.session.add(
             ApiKeyRow(key_id=key_id, name=label, secret_hash=_hash(secret), created_at=now, revoked_at=None)
         )
-        append_audit(
-            uow.session, at=now, actor=actor, action="api_key.created", subject=key_id, detail={"name": label}
-        )
+        append_audit(uow.session, at=now, actor=actor, action="api_key.created", subject=key_id, detail={"name": label})
         uow.commit()
     return key_id, f"{TOKEN_PREFIX}{key_id}_{secret}"
 
 
 def verify_api_key(runtime: Runtime, token: str | None) -> str:
-    """The key id of a valid, unrevoked token; Unauthorized for a missing, malformed, unknown or revoked one."""
+    """The key id of a valid, unrevoked TOKEN; Unauthorized if missing, malformed, unknown or revoked."""
     if not token:
         raise Unauthorized(
             "an API key is required: send `Authorization: Bearer <token>` or `X-API-Key: <token>`",
@@ -90,9 +88,7 @@ def revoke_api_key(runtime: Runtime, key_id: str, *, actor: str = "cli") -> ApiK
     with runtime.uow() as uow:
         row = uow.session.get(ApiKeyRow, key_id)
         if row is None:
-            raise NotFound(
-                f"no API key with id {key_id!r}; `huoke apikeys list` shows them", code="api_key_not_found"
-            )
+            raise NotFound(f"no API key with id {key_id!r}; `huoke apikeys list` shows them", code="api_key_not_found")
         if row.revoked_at is None:
             now = runtime.clock().now()
             row.revoked_at = now
@@ -118,9 +114,7 @@ def list_api_keys(runtime: Runtime) -> list[ApiKey]:
 def _checked_name(name: str) -> str:
     label = name.strip()
     if not label or len(label) > MAX_NAME_LENGTH:
-        raise InvalidInput(
-            f"API key name must be 1 to {MAX_NAME_LENGTH} characters, not {len(label)}", code="bad_name"
-        )
+        raise InvalidInput(f"API key name must be 1 to {MAX_NAME_LENGTH} characters, not {len(label)}", code="bad_name")
     return label
 
 
@@ -131,7 +125,8 @@ def _hash(secret: str) -> str:
 def _invalid() -> Unauthorized:
     # One message for malformed, unknown and revoked keys: a caller learns nothing about which keys exist.
     return Unauthorized(
-        "the API key is not valid (unknown, revoked or malformed); create one with `huoke apikeys create NAME`",
+        "the API key is not valid (unknown, revoked or malformed); "
+        "an operator creates one with `huoke apikeys create NAME`",
         code="invalid_api_key",
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import secrets
 from typing import Annotated, Any
@@ -66,9 +67,7 @@ def run(
     with user_errors(as_json=as_json):
         plat = _platform(ctx)
         result = plat.run_until(_instant(until, plat))
-    emit(
-        result, as_json=as_json, render=lambda r: stderr.print(f"processed {r['processed']}; now {r['now']}")
-    )
+    emit(result, as_json=as_json, render=lambda r: stderr.print(f"processed {r['processed']}; now {r['now']}"))
 
 
 def generate_keys(as_json: JsonFlag = False) -> None:
@@ -133,7 +132,18 @@ def serve(
 
     with user_errors(as_json=False):
         api = import_from_string(APP_FACTORY)(_platform(ctx).settings)
-    uvicorn.run(api, host=host, port=port, log_level="info")
+    server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_level="info"))
+    logging.getLogger("uvicorn.access").addFilter(_drop_query_string)  # after Config set up logging
+    server.run()
+
+
+def _drop_query_string(record: logging.LogRecord) -> bool:
+    """Access log lines without the query string: it may carry PII (``?phone=…``)."""
+    args = record.args
+    if isinstance(args, tuple) and len(args) == 5:  # noqa: PLR2004 - uvicorn: client, method, path, version, status
+        client, method, path, version, status = args
+        record.args = (client, method, str(path).partition("?")[0], version, status)
+    return True
 
 
 def _render_token(r: dict[str, Any]) -> None:

@@ -18,7 +18,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from huoke.platform.errors import ConfigurationError
 
 NONCE_BYTES = 12
-_SHORT_ACCOUNT = 8
 _CARD_LENGTH = 16
 
 
@@ -50,10 +49,10 @@ class PiiCipher:
             raise ConfigurationError(
                 f"no key with id {kid!r} is configured to decrypt {field}", code="unknown_key_id"
             )
-        raw = base64.b64decode(body)
         try:
+            raw = base64.b64decode(body, validate=True)
             return aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], field.encode()).decode()
-        except InvalidTag as exc:
+        except (InvalidTag, ValueError) as exc:  # binascii.Error is a ValueError: truncated or mangled
             raise ConfigurationError(
                 f"{field} ciphertext failed authentication (wrong key or tampering)", code="decrypt_failed"
             ) from exc
@@ -87,11 +86,12 @@ def mask_id_card(number: str) -> str:
 
 
 def mask_account(number: str) -> str:
-    """Card or account number: first 6 and last 4 digits at most, never more than half of it."""
-    if len(number) <= _SHORT_ACCOUNT:  # short internal account numbers keep only the last 4
-        return "*" * max(len(number) - 4, 0) + number[-4:]
-    head = 6 if len(number) >= _CARD_LENGTH else 4
-    return f"{number[:head]}{'*' * (len(number) - head - 4)}{number[-4:]}"
+    """Card numbers (16+ digits): first 6 and last 4, the usual display rule for cards. Shorter account
+    numbers: only the last digits, never more than half of them (at most 4)."""
+    if len(number) >= _CARD_LENGTH:
+        return f"{number[:6]}{'*' * (len(number) - 10)}{number[-4:]}"
+    shown = min(4, len(number) // 2)
+    return "*" * (len(number) - shown) + (number[-shown:] if shown else "")
 
 
 def mask_name(name: str) -> str:

@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -82,7 +83,7 @@ ApiKeyDep = Annotated[str, Depends(require_api_key)]
 
 
 def build_api(runtime: Runtime, routers: list[APIRouter]) -> FastAPI:
-    """The FastAPI app over RUNTIME with each router mounted behind API-key auth; closes RUNTIME on shutdown."""
+    """The app over RUNTIME with each router mounted behind API-key auth; closes RUNTIME on shutdown."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -120,7 +121,9 @@ def healthz(runtime: RuntimeDep) -> Any:
             conn.execute(text("select 1"))
     except SQLAlchemyError:
         logger.exception("health check: the operational store is unreachable")
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "database": "unreachable"}, status_code=HTTPStatus.SERVICE_UNAVAILABLE
+        )
     return {"status": "ok", "database": "ok"}
 
 
@@ -133,7 +136,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def problem_response(error: HuokeError, request: Request) -> JSONResponse:
     """ERROR as an RFC 9457 problem+json response (with ``WWW-Authenticate`` on 401)."""
-    headers = {"WWW-Authenticate": 'Bearer realm="huoke"'} if error.http_status == 401 else None  # noqa: PLR2004
+    headers = {"WWW-Authenticate": 'Bearer realm="huoke"'} if error.http_status == HTTPStatus.UNAUTHORIZED else None
     return JSONResponse(
         problem(error, instance=request.url.path),
         status_code=error.http_status,
@@ -143,7 +146,7 @@ def problem_response(error: HuokeError, request: Request) -> JSONResponse:
 
 
 def _huoke_error(request: Request, exc: HuokeError) -> JSONResponse:
-    if exc.http_status >= 500:  # noqa: PLR2004
+    if exc.http_status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         logger.error("request %s %s failed: %s (%s)", request.method, request.url.path, exc.code, exc)
     return problem_response(exc, request)
 
@@ -155,7 +158,7 @@ def _validation_error(request: Request, exc: RequestValidationError) -> JSONResp
         name = ".".join(str(part) for part in err.get("loc", ())) or "request"
         fields[name] = "; ".join(filter(None, (fields.get(name), str(err.get("msg", "invalid")))))
     error = HuokeError(f"invalid request: {', '.join(fields)}", code="invalid_request", details=fields)
-    error.http_status = 422
+    error.http_status = HTTPStatus.UNPROCESSABLE_ENTITY
     return problem_response(error, request)
 
 
@@ -168,16 +171,15 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
 def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     # A defect: the client gets an incident id to quote; the operators get the stack trace in the log.
     incident = uuid.uuid4().hex[:12]
-    logger.error(
-        "unhandled error in %s %s (incident %s)", request.method, request.url.path, incident, exc_info=exc
-    )
-    error = HuokeError(
-        f"internal error (incident {incident}); it was logged for the operators", code="internal_error"
-    )
-    error.http_status = 500
+    logger.error("unhandled error in %s %s (incident %s)", request.method, request.url.path, incident, exc_info=exc)
+    error = HuokeError(f"internal error (incident {incident}); it was logged for the operators", code="internal_error")
+    error.http_status = HTTPStatus.INTERNAL_SERVER_ERROR
     return problem_response(error, request)
 
 
 def _code(status: int) -> str:
-    known = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
-    return known.get(status, f"http_{status}")
+    """404 → not_found, 405 → method_not_allowed …: the standard reason phrase in snake_case."""
+    try:
+        return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+    except ValueError:
+        return f"http_{status}"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from huoke.customers import profile_import
 from huoke.customers.import_service import import_file
 from huoke.customers.service import CustomerLookup, show_customer
 from huoke.customers.store import ConsentRow, CustomerRow, HoldingRow
@@ -202,8 +203,6 @@ def test_a_crash_mid_file_loses_nothing_and_a_rerun_applies_nothing_twice(
     load_bank(runtime, tmp_path / "files")
     rows = [dict(bank.CUSTOMERS[1], customer_no=f"N{i:03d}", phone="", id_card_no="") for i in range(180)]
     path = bank.write_csv(tmp_path / "many.csv", rows)  # chunk size 50 in tests: 4 chunks
-    from huoke.customers import profile_import
-
     original = profile_import.CustomerImporter.apply
     calls = {"n": 0}
 

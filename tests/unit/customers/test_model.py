@@ -165,11 +165,6 @@ def test_age_counts_whole_years_completed(birth: date, today: date, age: int) ->
     assert age_on(birth, today) == age
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: age_on's docstring says a Feb 29 birthday completes a year on Feb 28 (as CONTRACTS §3 treats "
-    "anniversaries); age_on(date(2000, 2, 29), date(2023, 2, 28)) returns 22, not 23",
-)
 def test_a_feb_29_birthday_completes_a_year_on_feb_28_of_a_common_year() -> None:
     assert age_on(date(2000, 2, 29), date(2023, 2, 28)) == 23
 
