@@ -64,9 +64,7 @@ def _pg_schema_url(base: str) -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, pg_base_url: str | None
-) -> Iterator[str | None]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, pg_base_url: str | None) -> Iterator[str | None]:
     """None (embedded SQLite in the data dir) or an isolated PostgreSQL schema."""
     if request.param == "sqlite":
         yield None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -38,6 +38,11 @@ class CliContext:
         if self._runtime is None:
             self._runtime = build_runtime(self.settings)
         return self._runtime
+
+    def api(self) -> Any:
+        from huoke.app import create_app
+
+        return create_app(self.settings)
 
     def platform(self) -> Platform:
         if self._platform is None:

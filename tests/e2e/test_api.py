@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 
 from huoke.app import create_app
 from huoke.customers import service
@@ -49,7 +51,10 @@ class Api:
     key_id: str
 
     def get(self, url: str, **params: str) -> httpx.Response:
-        return self.client.get(url, params=params, headers={"Authorization": f"Bearer {self.token}"})
+        response: httpx.Response = self.client.get(
+            url, params=params, headers={"Authorization": f"Bearer {self.token}"}
+        )
+        return response
 
 
 @pytest.fixture
@@ -78,6 +83,19 @@ def test_healthz_needs_no_key_and_checks_the_store(api: Api) -> None:
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_store_is_unreachable(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreachable() -> None:
+        raise OperationalError("select 1", {}, ConnectionRefusedError("db down"))
+
+    monkeypatch.setattr(api.client.app.state.runtime.engine, "connect", unreachable)  # type: ignore[attr-defined]
+
+    response = api.client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+    assert "db down" not in response.text
 
 
 @pytest.mark.parametrize(
@@ -258,13 +276,11 @@ def test_cli_keys_and_serve_end_to_end(tmp_path: Path) -> None:
     assert PHONE not in served  # access log lines drop the query string: it may carry PII
 
 
-def wait_until_up(url: str) -> None:
-    deadline = time.monotonic() + 20
-    while True:
-        try:
+def wait_until_up(url: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.TransportError):
             if httpx.get(url).status_code == 200:
                 return
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                raise
         time.sleep(0.2)
+    pytest.fail(f"{url} did not answer 200 within {seconds} s")

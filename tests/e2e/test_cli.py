@@ -61,7 +61,21 @@ def test_the_simulated_clock_moves_only_forward_and_only_with_run(data_dir: Path
     assert back.returncode == 1
     assert "only moves forward" in back.stderr
     assert json.loads(back.stdout)["error"]["code"] == "clock_backwards"
-    assert as_json(huoke(data_dir, "init", "--json"))["clock"] == "real"
+    kept = as_json(huoke(data_dir, "init", "--json"))  # re-running init keeps the data dir's clock
+    assert (kept["clock"], kept["now"]) == ("simulated", "2026-12-01T08:00:00+08:00")
+    assert as_json(huoke(data_dir, "init", "--clock", "real", "--json"))["clock"] == "real"
+
+
+def test_commands_before_init_say_so_and_bad_choices_are_usage_errors(data_dir: Path, tmp_path: Path) -> None:
+    files = bank.write_bank(tmp_path / "files")
+
+    before_init = huoke(data_dir, "import", "org", str(files["org"]))
+    bad_encoding = huoke(data_dir, "import", "org", str(files["org"]), "--encoding", "latin1")
+    bad_clock = huoke(data_dir, "init", "--clock", "sundial")
+
+    assert before_init.returncode == 1
+    assert "is not initialised; run `huoke init`" in before_init.stderr
+    assert (bad_encoding.returncode, bad_clock.returncode) == (2, 2)
 
 
 def test_user_errors_exit_1_with_a_message_and_usage_errors_exit_2(data_dir: Path, tmp_path: Path) -> None:
@@ -101,9 +115,7 @@ def test_production_refuses_to_handle_pii_without_real_keys(data_dir: Path, tmp_
         },
     )
     keys = as_json(huoke(data_dir, "keys", "generate", "--json"))
-    accepted = as_json(
-        huoke(data_dir, "import", "org", str(files["org"]), "--json", profile="prod", env=keys)
-    )
+    accepted = as_json(huoke(data_dir, "import", "org", str(files["org"]), "--json", profile="prod", env=keys))
 
     assert refused.returncode == 1
     assert "HUOKE_ENCRYPTION_KEYS and HUOKE_BLIND_INDEX_KEY must be set" in refused.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +13,15 @@ from huoke.customers import service
 from huoke.customers.import_service import IMPORTERS, import_file
 from huoke.platform.console import emit, progress_bar, stderr, user_errors
 from huoke.platform.errors import InvalidInput
+from huoke.platform.migrate import require_current
 from huoke.platform.service import PlatformFactory
+
+
+class Encoding(StrEnum):
+    auto = "auto"
+    utf8 = "utf-8"
+    gbk = "gbk"
+
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="print exactly one JSON document on stdout")]
 LATER_KINDS = ("transactions", "events")
@@ -30,7 +39,9 @@ def register(app: typer.Typer) -> None:
 
 def _runtime(ctx: typer.Context) -> Any:
     factory: PlatformFactory = ctx.obj
-    return factory.runtime()
+    runtime = factory.runtime()
+    require_current(runtime.engine)
+    return runtime
 
 
 def import_command(
@@ -38,7 +49,9 @@ def import_command(
     kind: Annotated[str, typer.Argument(help=f"one of {', '.join((*IMPORTERS, *LATER_KINDS))}")],
     file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK), Parquet or JSON lines")],
     mapping: Annotated[Path | None, typer.Option(help="YAML column/value mapping")] = None,
-    encoding: Annotated[str, typer.Option(help="auto | utf-8 | gbk")] = "auto",
+    encoding: Annotated[Encoding, typer.Option(help="file encoding; auto detects UTF-8 (BOM) or GBK/GB18030")] = (
+        Encoding.auto
+    ),
     history: Annotated[bool, typer.Option("--history", help="history load straight to the lake")] = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -46,16 +59,11 @@ def import_command(
     with user_errors(as_json=as_json):
         if kind in LATER_KINDS:
             raise InvalidInput(
-                f"importing {kind} arrives with live events and the lake; this version imports "
-                f"{', '.join(IMPORTERS)}",
+                f"importing {kind} arrives with live events and the lake; this version imports {', '.join(IMPORTERS)}",
                 code="kind_not_available",
             )
         if history:
             raise InvalidInput("--history applies to transactions and events only", code="bad_option")
-        if encoding not in ("auto", "utf-8", "gbk"):
-            raise InvalidInput(
-                f"--encoding must be auto, utf-8 or gbk, not {encoding!r}", code="bad_encoding"
-            )
         runtime = _runtime(ctx)
         size = file.stat().st_size if file.is_file() else None
         with progress_bar(f"import {kind}", size, enabled=not as_json) as advance:
@@ -64,7 +72,7 @@ def import_command(
                 kind=kind,
                 path=file,
                 mapping=mapping,
-                encoding=encoding,  # type: ignore[arg-type]
+                encoding=encoding.value,
                 progress=lambda done, _total: advance(done),
             )
     emit(summary.as_dict(), as_json=as_json, render=_render_import)
@@ -122,9 +130,7 @@ def conflicts(ctx: typer.Context, limit: int = 100, as_json: JsonFlag = False) -
     emit(
         {"conflicts": found},
         as_json=as_json,
-        render=lambda r: _table(
-            "identity conflicts", r["conflicts"], ("id", "reason", "kind", "value", "one_ids")
-        ),
+        render=lambda r: _table("identity conflicts", r["conflicts"], ("id", "reason", "kind", "value", "one_ids")),
     )
 
 
@@ -140,9 +146,7 @@ def merges(
     emit(
         {"merges": found},
         as_json=as_json,
-        render=lambda r: _table(
-            "profile merges", r["merges"], ("merge_id", "kind", "unit_one_id", "to", "at")
-        ),
+        render=lambda r: _table("profile merges", r["merges"], ("merge_id", "kind", "unit_one_id", "to", "at")),
     )
 
 

@@ -30,9 +30,7 @@ def _unknown_customer(number: int, customer_no: str) -> RowOutcome:
     return RowOutcome(
         number,
         "rejected",
-        m.RowProblem(
-            "customer_no", customer_no, f"unknown customer_no {customer_no}; import customers first"
-        ),
+        m.RowProblem("customer_no", customer_no, f"unknown customer_no {customer_no}; import customers first"),
     )
 
 
@@ -51,9 +49,7 @@ class HoldingImporter:
         indexes = {r.account_no: ctx.cipher.blind_index("account_no", r.account_no) for _, r in rows}
         existing = {
             h.account_bidx: h
-            for h in session.scalars(
-                select(HoldingRow).where(HoldingRow.account_bidx.in_(list(indexes.values())))
-            )
+            for h in session.scalars(select(HoldingRow).where(HoldingRow.account_bidx.in_(list(indexes.values()))))
         }
         outcomes: list[RowOutcome] = []
         inserts: list[dict[str, Any]] = []

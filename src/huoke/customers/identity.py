@@ -192,9 +192,7 @@ def _distinct(units: Iterable[IdentityUnit]) -> list[IdentityUnit]:
     by_id: dict[str, IdentityUnit] = {}
     for unit in units:
         if by_id.setdefault(unit.unit_id, unit) != unit:
-            raise ValueError(
-                f"unit id {unit.unit_id!r} is used by two different units; unit ids must be unique"
-            )
+            raise ValueError(f"unit id {unit.unit_id!r} is used by two different units; unit ids must be unique")
     return [by_id[unit_id] for unit_id in sorted(by_id)]
 
 
@@ -310,9 +308,7 @@ def _components(units: Sequence[IdentityUnit]) -> list[list[IdentityUnit]]:
     return components
 
 
-def _attach(
-    component: Sequence[IdentityUnit], carriers: _Carriers, findings: _Findings
-) -> IdentityKey | None:
+def _attach(component: Sequence[IdentityUnit], carriers: _Carriers, findings: _Findings) -> IdentityKey | None:
     """Rule 4: the one anchor an anonymous component joins, or None (with a conflict if ambiguous)."""
     keys = {key for unit in component for key in unit.keys}
     for strength in (Strength.MEDIUM, Strength.WEAK):

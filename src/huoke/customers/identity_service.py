@@ -78,15 +78,11 @@ def _normalise(kind: str, raw: str, today: Any) -> str:
 def _attach(session: Session, keys: list[Key], now: datetime) -> tuple[str, bool]:
     """Extend the one anonymous observation chain holding any of these keys, or start a new one."""
     holders = set(
-        session.scalars(
-            select(IdentityRow.origin_one_id).where(IdentityRow.value_bidx.in_([b for _, b, _ in keys]))
-        )
+        session.scalars(select(IdentityRow.origin_one_id).where(IdentityRow.value_bidx.in_([b for _, b, _ in keys])))
     )
     anonymous = sorted(
         session.scalars(
-            select(CustomerRow.one_id).where(
-                CustomerRow.one_id.in_(holders), CustomerRow.customer_no.is_(None)
-            )
+            select(CustomerRow.one_id).where(CustomerRow.one_id.in_(holders), CustomerRow.customer_no.is_(None))
         )
     )
     anchored = [u for u in anonymous if _has_strong_key(session, u)]

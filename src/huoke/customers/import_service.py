@@ -7,6 +7,7 @@ them as duplicates and continues where it stopped.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,6 +45,8 @@ _SENSITIVE: dict[str, Callable[[str], str]] = {
     "name": mask_name,
 }
 Progress = Callable[[int, int], None]
+_DIGIT_RUN = re.compile(r"\d{7,}")
+_EMAIL = re.compile(r"[^\s,;@\"']+@[^\s,;@\"']+")
 
 
 @dataclass
@@ -83,9 +86,7 @@ def import_file(
     importer = _importer(kind)
     columns = ColumnMapping.load(mapping) if mapping else ColumnMapping.identity()
     size = runtime.settings.import_chunk_size if kind not in _WHOLE_FILE_KINDS else 10_000_000
-    source = open_records(
-        path, encoding=encoding, chunk_size=size, max_field_length=runtime.settings.max_field_length
-    )
+    source = open_records(path, encoding=encoding, chunk_size=size, max_field_length=runtime.settings.max_field_length)
     _check_header(source, columns, importer, path)
     started = runtime.now()
     summary = ImportSummary(kind=kind, file=str(path), encoding=source.encoding)
@@ -99,8 +100,7 @@ def import_file(
     _record_run(runtime, summary, path, started, actor)
     if summary.rejected and not summary.accepted and not summary.duplicates:
         raise InvalidInput(
-            f"every row of {path.name} was rejected ({summary.rejected} rows); reasons are in "
-            f"{summary.errors_file}",
+            f"every row of {path.name} was rejected ({summary.rejected} rows); reasons are in {summary.errors_file}",
             code="file_rejected",
             details=summary.as_dict(),
         )
@@ -110,9 +110,7 @@ def import_file(
 def _importer(kind: str) -> KindImporter:
     factory = IMPORTERS.get(kind)
     if factory is None:
-        raise InvalidInput(
-            f"unknown import kind {kind!r}; choose one of {', '.join(IMPORTERS)}", code="unknown_kind"
-        )
+        raise InvalidInput(f"unknown import kind {kind!r}; choose one of {', '.join(IMPORTERS)}", code="unknown_kind")
     return factory()
 
 
@@ -193,9 +191,7 @@ def _parse(
     if first[1] == fingerprint:
         summary.duplicates += 1
         return None
-    return [
-        RowProblem("", key, f"duplicate key {key} in this file (first at row {first[0]}) with other values")
-    ]
+    return [RowProblem("", key, f"duplicate key {key} in this file (first at row {first[0]}) with other values")]
 
 
 def _reject(errors: ErrorsFile, summary: ImportSummary, row: int, problems: list[RowProblem]) -> None:
@@ -217,9 +213,11 @@ def _count(outcomes: list[RowOutcome], summary: ImportSummary, errors: ErrorsFil
 def _shown(column: str, value: str) -> str:
     """Values of sensitive columns are masked in the errors file too."""
     mask = _SENSITIVE.get(column)
-    if mask is None or not value:
-        return value
-    return mask(value) if len(value) > 8 else "*" * len(value)  # noqa: PLR2004
+    if mask is not None and value:
+        return mask(value) if len(value) > 8 else "*" * len(value)  # noqa: PLR2004
+    # raw lines and source-named columns: hide anything that looks like a phone, ID, card or e-mail
+    value = _EMAIL.sub(lambda m: mask_email(m.group()), value)
+    return _DIGIT_RUN.sub(lambda m: "*" * (len(m.group()) - 4) + m.group()[-4:], value)
 
 
 def _errors_path(runtime: Runtime, kind: str, path: Path, started: datetime) -> Path:
@@ -230,9 +228,7 @@ def _errors_path(runtime: Runtime, kind: str, path: Path, started: datetime) -> 
         candidate = folder / f"{path.stem}.{kind}.{stamp}.{attempt}.errors.csv"
         if not candidate.exists():
             return candidate
-    raise InvalidInput(
-        f"too many errors files for {path.name} at {stamp} in {folder}", code="errors_dir_full"
-    )
+    raise InvalidInput(f"too many errors files for {path.name} at {stamp} in {folder}", code="errors_dir_full")
 
 
 def _record_run(runtime: Runtime, s: ImportSummary, path: Path, started: datetime, actor: str) -> None:

@@ -155,9 +155,7 @@ def consents_in_force(history: list[ConsentRecord]) -> list[ConsentState]:
     """Latest record wins per channel × purpose; an `all` record applies to every channel at its time."""
     latest: dict[tuple[str, str], ConsentRecord] = {}
     for record in sorted(history, key=lambda r: r.recorded_at):
-        channels = (
-            [c for c in CONSENT_CHANNELS if c != "all"] if record.channel == "all" else [record.channel]
-        )
+        channels = [c for c in CONSENT_CHANNELS if c != "all"] if record.channel == "all" else [record.channel]
         for channel in channels:
             latest[(channel, record.purpose)] = record
     return [

@@ -65,8 +65,7 @@ class CustomerImporter:
     def apply(self, session: Session, rows: Sequence[tuple[int, Any]], ctx: ApplyContext) -> list[RowOutcome]:
         numbers = [r.customer_no for _, r in rows]
         existing = {
-            c.customer_no: c
-            for c in session.scalars(select(CustomerRow).where(CustomerRow.customer_no.in_(numbers)))
+            c.customer_no: c for c in session.scalars(select(CustomerRow).where(CustomerRow.customer_no.in_(numbers)))
         }
         outcomes: list[RowOutcome] = []
         changed: dict[str, list[Key]] = {}
@@ -137,12 +136,7 @@ def _sync_identities(session: Session, changed: dict[str, list[Key]], ctx: Apply
         )
     ):
         stored[origin][(kind, bidx)] = ident_id
-    stale = [
-        i
-        for u, keys in changed.items()
-        for k, i in stored[u].items()
-        if k not in {(a, b) for a, b, _ in keys}
-    ]
+    stale = [i for u, keys in changed.items() for k, i in stored[u].items() if k not in {(a, b) for a, b, _ in keys}]
     if stale:
         session.execute(delete(IdentityRow).where(IdentityRow.id.in_(stale)))
     fresh = [
@@ -177,9 +171,7 @@ def _resolve_shared(session: Session, changed: dict[str, list[Key]], ctx: ApplyC
 
 def attribute_types(session: Session, chunk: Sequence[dict[str, Any]], ctx: ApplyContext) -> dict[str, str]:
     """Custom attribute types; a name seen for the first time is typed from its first value in the chunk."""
-    known = dict(
-        list(session.execute(select(AttributeDefinitionRow.name, AttributeDefinitionRow.value_type)))
-    )
+    known = dict(list(session.execute(select(AttributeDefinitionRow.name, AttributeDefinitionRow.value_type))))
     for values in chunk:
         for name, raw in values.items():
             if name in m.STANDARD_CUSTOMER_COLUMNS or name in known or raw is None or str(raw).strip() == "":

@@ -55,9 +55,7 @@ class OrgImporter:
             RowOutcome(
                 n,
                 "rejected",
-                m.RowProblem(
-                    "parent_code", r.parent_code or "", f"unknown org unit {r.parent_code}; import it first"
-                ),
+                m.RowProblem("parent_code", r.parent_code or "", f"unknown org unit {r.parent_code}; import it first"),
             )
             for n, r in pending
         ]

@@ -62,11 +62,7 @@ def _load_component(session: Session, seeds: set[str]) -> dict[str, identity.Ide
         values = {k.value for ks in loaded.values() for k in ks}
         frontier = units_sharing_keys(session, values, exclude=set(keys))
     ranks = dict(
-        list(
-            session.execute(
-                select(CustomerRow.one_id, CustomerRow.id).where(CustomerRow.one_id.in_(list(keys)))
-            )
-        )
+        list(session.execute(select(CustomerRow.one_id, CustomerRow.id).where(CustomerRow.one_id.in_(list(keys)))))
     )
     return {u: identity.IdentityUnit(u, frozenset(ks), ranks[u]) for u, ks in keys.items()}
 
@@ -102,9 +98,7 @@ def _apply(session: Session, change: identity.Reassignment, *, now: datetime, ac
         )
     )
     session.execute(
-        update(IdentityRow)
-        .where(IdentityRow.origin_one_id == change.unit_id)
-        .values(one_id=change.to_profile)
+        update(IdentityRow).where(IdentityRow.origin_one_id == change.unit_id).values(one_id=change.to_profile)
     )
     session.add(
         ProfileMergeRow(
@@ -126,9 +120,7 @@ def _apply(session: Session, change: identity.Reassignment, *, now: datetime, ac
     )
 
 
-def _record_conflicts(
-    session: Session, conflicts: Iterable[identity.IdentityConflict], *, now: datetime
-) -> int:
+def _record_conflicts(session: Session, conflicts: Iterable[identity.IdentityConflict], *, now: datetime) -> int:
     count = 0
     for conflict in conflicts:
         key = conflict.key
@@ -160,8 +152,6 @@ def _record_conflicts(
 
 def _masked(session: Session, key: identity.IdentityKey) -> str:
     masked = session.scalars(
-        select(IdentityRow.masked)
-        .where(IdentityRow.kind == key.kind, IdentityRow.value_bidx == key.value)
-        .limit(1)
+        select(IdentityRow.masked).where(IdentityRow.kind == key.kind, IdentityRow.value_bidx == key.value).limit(1)
     ).first()
     return masked or "***"

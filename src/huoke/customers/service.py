@@ -56,9 +56,7 @@ def _find(session: Session, runtime: Runtime, lookup: CustomerLookup) -> Custome
     if len(given) != 1:
         raise InvalidInput("give exactly one of customer_no, one_id, phone", code="bad_lookup")
     if lookup.customer_no:
-        row = session.scalars(
-            select(CustomerRow).where(CustomerRow.customer_no == lookup.customer_no)
-        ).first()
+        row = session.scalars(select(CustomerRow).where(CustomerRow.customer_no == lookup.customer_no)).first()
     elif lookup.one_id:
         row = session.scalars(select(CustomerRow).where(CustomerRow.one_id == lookup.one_id)).first()
     else:
@@ -85,16 +83,11 @@ def _by_phone(session: Session, runtime: Runtime, phone: str) -> CustomerRow | N
     )
     if len(owners) > 1:
         raise InvalidInput(
-            f"phone {phone[:3]}****{phone[-4:]} belongs to {len(owners)} customers; "
-            "look up by customer number",
+            f"phone {phone[:3]}****{phone[-4:]} belongs to {len(owners)} customers; look up by customer number",
             code="ambiguous_phone",
             details={"one_ids": owners},
         )
-    return (
-        session.scalars(select(CustomerRow).where(CustomerRow.one_id == owners[0])).first()
-        if owners
-        else None
-    )
+    return session.scalars(select(CustomerRow).where(CustomerRow.one_id == owners[0])).first() if owners else None
 
 
 def _describe(lookup: CustomerLookup) -> str:
@@ -131,10 +124,7 @@ def _identities(session: Session, one_id: str) -> list[dict[str, Any]]:
     rows = session.scalars(
         select(IdentityRow).where(IdentityRow.one_id == one_id).order_by(IdentityRow.kind, IdentityRow.id)
     )
-    return [
-        {"kind": r.kind, "value": r.masked, "origin_one_id": r.origin_one_id, "detached": r.detached}
-        for r in rows
-    ]
+    return [{"kind": r.kind, "value": r.masked, "origin_one_id": r.origin_one_id, "detached": r.detached} for r in rows]
 
 
 def _holdings(session: Session, one_id: str, zone: tzinfo) -> list[dict[str, Any]]:
@@ -170,9 +160,7 @@ def yuan(fen: int) -> str:
 def _consents(session: Session, one_id: str, zone: tzinfo) -> list[dict[str, Any]]:
     rows = session.scalars(select(ConsentRow).where(ConsentRow.one_id == one_id))
     history = [
-        m.ConsentRecord(
-            r.customer_no, r.channel, r.purpose, r.status, r.recorded_at, r.source, r.notice_version
-        )
+        m.ConsentRecord(r.customer_no, r.channel, r.purpose, r.status, r.recorded_at, r.source, r.notice_version)
         for r in rows
     ]
     return [
@@ -218,9 +206,7 @@ def list_merges(runtime: Runtime, *, one_id: str | None = None, limit: int = 100
     with runtime.uow() as uow:
         query = select(ProfileMergeRow).order_by(ProfileMergeRow.id.desc()).limit(limit)
         if one_id:
-            query = query.where(
-                (ProfileMergeRow.to_one_id == one_id) | (ProfileMergeRow.unit_one_id == one_id)
-            )
+            query = query.where((ProfileMergeRow.to_one_id == one_id) | (ProfileMergeRow.unit_one_id == one_id))
         return [
             {
                 "merge_id": r.id,
@@ -272,9 +258,7 @@ def _linking_keys(session: Session, unit: str, survivor: str) -> list[str]:
     own = set(session.scalars(select(IdentityRow.value_bidx).where(IdentityRow.origin_one_id == unit)))
     others = set(
         session.scalars(
-            select(IdentityRow.value_bidx).where(
-                IdentityRow.one_id == survivor, IdentityRow.origin_one_id != unit
-            )
+            select(IdentityRow.value_bidx).where(IdentityRow.one_id == survivor, IdentityRow.origin_one_id != unit)
         )
     )
     return sorted(own & others)

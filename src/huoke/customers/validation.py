@@ -54,9 +54,7 @@ _PROVINCES = frozenset(
 )
 _ID_LENGTH = 18
 _EARLIEST_BIRTH = date(1900, 1, 1)
-_MOBILE_TYPES = frozenset(
-    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
-)
+_MOBILE_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 
 def resident_id_check_char(first17: str) -> str:

@@ -46,9 +46,7 @@ class CardIssuer:
             code = "DC-YOUTH"
         level = debit_card_level(aum)
         status = "dormant" if dormant else "active"
-        return self._ledger.open(
-            person, PRODUCTS_BY_CODE[code], opened=person.opened, status=status, card_level=level
-        )
+        return self._ledger.open(person, PRODUCTS_BY_CODE[code], opened=person.opened, status=status, card_level=level)
 
     def credit_card(self, person: Person, aum: float) -> HoldingRow:
         """A standard, gold or platinum credit card (not the co-brand product)."""
@@ -82,11 +80,7 @@ class CardIssuer:
         if recent:
             approved = last_day - int(rng.random() * RECENT_APPROVAL_DAYS)
         else:
-            approved = (
-                last_day
-                - RECENT_APPROVAL_DAYS
-                - int(rng.random() * (COFFEE_LAUNCH_DAYS - RECENT_APPROVAL_DAYS))
-            )
+            approved = last_day - RECENT_APPROVAL_DAYS - int(rng.random() * (COFFEE_LAUNCH_DAYS - RECENT_APPROVAL_DAYS))
         approved = max(approved, person.opened)
         credit_limit = _round_limit(rng, *_COFFEE_LIMITS[level])
         status = "active" if recent else _CARD_STATUS.pick(rng)
@@ -100,9 +94,7 @@ class CardIssuer:
     def supplementary(self, person: Person, primary: CoffeeCard) -> HoldingRow:
         """A family member's supplementary card sharing the primary card's level and limit."""
         approved = days_between(self._rng, max(primary.approved, person.opened), self._ledger.last_day)
-        return self._coffee_row(
-            person, primary.level, approved, primary.credit_limit, "active", role="supplementary"
-        )
+        return self._coffee_row(person, primary.level, approved, primary.credit_limit, "active", role="supplementary")
 
     def _earlier_coffee_card(self, person: Person, level: str) -> HoldingRow:
         """A card of the product approved soon after launch and closed months before the current one."""

@@ -67,7 +67,5 @@ def suitable(product_type: str, customer_risk: str) -> tuple[Product, ...]:
     """Products of a type whose risk level does not exceed the customer's (suitability rule)."""
     limit = risk_rank(customer_risk)
     return tuple(
-        p
-        for p in PRODUCTS
-        if p.product_type == product_type and p.risk_level and risk_rank(p.risk_level) <= limit
+        p for p in PRODUCTS if p.product_type == product_type and p.risk_level and risk_rank(p.risk_level) <= limit
     )

@@ -64,9 +64,7 @@ def _wipe(factory: PlatformFactory, data_dir: Path) -> None:
             code="fresh_needs_embedded",
         )
     if data_dir.exists() and not (data_dir / "huoke.db").exists() and any(data_dir.iterdir()):
-        raise InvalidInput(
-            f"{data_dir} is not a huoke data dir; refusing to delete it", code="not_a_data_dir"
-        )
+        raise InvalidInput(f"{data_dir} is not a huoke data dir; refusing to delete it", code="not_a_data_dir")
     factory.runtime().close()
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -108,9 +106,7 @@ def generate(
     out: Annotated[Path, typer.Option(help="folder for the CSV files")],
     customers: Annotated[int, typer.Option(min=1)] = 20_000,
     seed: Annotated[int, typer.Option()] = 7,
-    as_of: Annotated[
-        str | None, typer.Option(help="business date the bank is generated at (default today)")
-    ] = None,
+    as_of: Annotated[str | None, typer.Option(help="business date the bank is generated at (default today)")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Write a synthetic city commercial bank as import files (CONTRACTS.md §2)."""

@@ -58,34 +58,35 @@ class ConsentHistories:
     def for_customer(self, person: Person) -> list[ConsentRow]:
         rows: list[ConsentRow] = []
         for channel in _channels(person):
-            rows.extend(self._history(person, channel))
+            self._history(rows, person, channel)
         return rows
 
-    def _history(self, person: Person, channel: str) -> list[ConsentRow]:
+    def _history(self, rows: list[ConsentRow], person: Person, channel: str) -> None:
         rng = self._rng
         day = min(person.opened + int(rng.random() * _FIRST_RECORD_DELAY[channel]), self._last_day)
         source = _first_source(person, channel)
-        rows = []
-        for step, status in enumerate(_HISTORIES.pick(rng)):
-            if step:
-                if day >= self._last_day:
-                    break  # no time left for a later change of mind
-                day = days_between(rng, day + 1, self._last_day)
-                source = _WITHDRAWAL_SOURCES[channel].pick(rng) if status == "withdrawn" else source
-            low, high = _COUNTER_HOURS if source == "branch_counter" else _WAKING_HOURS
-            second = low + int(rng.random() * (high - low))
-            rows.append(
-                (
-                    person.customer_no,
-                    channel,
-                    "marketing",
-                    status,
-                    iso_timestamp(day, second),
-                    source,
-                    notice_version(day),
-                )
-            )
-        return rows
+        statuses = _HISTORIES.pick(rng)
+        rows.append(self._record(person, channel, statuses[0], day, source))
+        for status in statuses[1:]:
+            if day >= self._last_day:
+                return  # no time left for a later change of mind
+            day = days_between(rng, day + 1, self._last_day)
+            if status == "withdrawn":
+                source = _WITHDRAWAL_SOURCES[channel].pick(rng)
+            rows.append(self._record(person, channel, status, day, source))
+
+    def _record(self, person: Person, channel: str, status: str, day: int, source: str) -> ConsentRow:
+        low, high = _COUNTER_HOURS if source == "branch_counter" else _WAKING_HOURS
+        second = low + int(self._rng.random() * (high - low))
+        return (
+            person.customer_no,
+            channel,
+            "marketing",
+            status,
+            iso_timestamp(day, second),
+            source,
+            notice_version(day),
+        )
 
 
 def _channels(person: Person) -> list[str]:

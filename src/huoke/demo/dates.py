@@ -27,17 +27,15 @@ def compact_day(ordinal: int) -> str:
 
 def iso_timestamp(ordinal: int, second_of_day: int) -> str:
     """`YYYY-MM-DDTHH:MM:SS+08:00` for a local second of a business day."""
-    hours, rest = divmod(second_of_day, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{iso_day(ordinal)}T{hours:02d}:{minutes:02d}:{seconds:02d}+08:00"
+    return f"{iso_day(ordinal)}T{_clock_texts()[second_of_day]}+08:00"
+
+
+@cache
+def _clock_texts() -> tuple[str, ...]:
+    """`HH:MM:SS` for every second of a day, built on first use."""
+    return tuple(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(SECONDS_PER_DAY))
 
 
 def years_ago(today: int, years: float) -> int:
     """The day ordinal roughly `years` calendar years before `today`."""
     return today - round(years * DAYS_PER_YEAR)
-
-
-def age_on(birth: date, today: date) -> int:
-    """Whole years of age on `today`."""
-    had_birthday = (today.month, today.day) >= (birth.month, birth.day)
-    return today.year - birth.year - (0 if had_birthday else 1)

@@ -188,9 +188,7 @@ class _CustomerRun:
         self._write_customer(sinks, spouse, portfolio)
         return 2
 
-    def _write_customer(
-        self, sinks: dict[str, _RowWriter], person: Person, portfolio: Portfolio
-    ) -> Portfolio:
+    def _write_customer(self, sinks: dict[str, _RowWriter], person: Person, portfolio: Portfolio) -> Portfolio:
         person.rm_staff_no = self._rm_for(person, portfolio.aum)
         consents = self._consents.for_customer(person)
         sinks["customers"].writerow(_customer_row(person))

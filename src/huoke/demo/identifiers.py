@@ -27,9 +27,13 @@ _SEQUENCES_PER_DAY = 500  # three-digit sequence per region, day and sex: 000-99
 
 
 class ScrambledSerials:
-    """serial → a fixed-width digit string; distinct serials below 10**digits never collide."""
+    """serial → a fixed-width digit string; distinct serials below 10**digits never collide.
 
-    def __init__(self, rng: Random, digits: int) -> None:
+    An affine map alone leaves consecutive serials a constant step apart (fine for account numbers, which
+    banks hand out in order); `rounds` pairs of Feistel rounds over the two halves of the digits hide it.
+    """
+
+    def __init__(self, rng: Random, digits: int, *, rounds: int = 0) -> None:
         self._modulus = 10**digits
         multiplier = rng.randrange(self._modulus // 10, self._modulus) | 1
         while multiplier % 5 == 0:  # coprime with 10**digits: odd and not a multiple of five
@@ -37,16 +41,25 @@ class ScrambledSerials:
         self._multiplier = multiplier
         self._offset = rng.randrange(self._modulus)
         self._format = f"0{digits}d"
+        self._halves = (10 ** (digits // 2), 10 ** (digits - digits // 2))
+        self._keys = tuple(rng.randrange(1, self._modulus) for _ in range(2 * rounds))
 
     def __call__(self, serial: int) -> str:
-        return format((serial * self._multiplier + self._offset) % self._modulus, self._format)
+        value = (serial * self._multiplier + self._offset) % self._modulus
+        high_mod, low_mod = self._halves
+        for key in self._keys:
+            # (high, low) → (low, high + F(low)): invertible whatever F is.
+            high, low = divmod(value, low_mod)
+            value = low * high_mod + (high + low * (low + key)) % high_mod
+            high_mod, low_mod = low_mod, high_mod
+        return format(value, self._format)
 
 
 class MobileNumbers:
     """Valid mainland mobile numbers: a real carrier prefix and a unique eight-digit subscriber part."""
 
     def __init__(self, rng: Random) -> None:
-        self._subscribers = ScrambledSerials(rng, 8)
+        self._subscribers = ScrambledSerials(rng, 8, rounds=2)
 
     def issue(self, rng: Random, serial: int) -> str:
         return MOBILE_PREFIXES.pick(rng) + self._subscribers(serial)

@@ -66,9 +66,7 @@ class Ledger:
         opened = person.opened if opened < person.opened else (self.last_day if opened > self.last_day else opened)
         closed_at = ""
         if status == "closed":
-            closed_at = iso_day(
-                closed if closed is not None else days_between(self._rng, opened, self.last_day)
-            )
+            closed_at = iso_day(closed if closed is not None else days_between(self._rng, opened, self.last_day))
             balance = 0.0
         return (
             self._number(person, product),

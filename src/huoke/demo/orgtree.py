@@ -91,9 +91,7 @@ def build_org_chart(rng: Random, *, customers: int, names: NameBook, phones: Mob
     head = OrgUnit("HO", f"{BANK_NAME}总行", "", "head_office")
     units = [head]
     plans: list[_SubBranchPlan] = []
-    for b, (city, count) in enumerate(
-        zip(cities, allocate_sub_branches(cities, sub_branch_total), strict=True)
-    ):
+    for b, (city, count) in enumerate(zip(cities, allocate_sub_branches(cities, sub_branch_total), strict=True)):
         branch = OrgUnit(f"BR{b + 1:02d}", f"{city.short_name}分行", head.code, "branch")
         units.append(branch)
         for s in range(count):
@@ -114,8 +112,7 @@ def _plan_sub_branch(rng: Random, branch: OrgUnit, city: City, index: int, count
     unit = OrgUnit(code, f"{city.short_name}{district.short_name}支行", branch.code, "sub_branch")
     team_count = 2 if rng.random() < 0.5 else 1
     teams = tuple(
-        OrgUnit(f"TM{code[2:]}{t + 1:02d}", f"{unit.name}{_TEAM_NAMES[t]}", code, "team")
-        for t in range(team_count)
+        OrgUnit(f"TM{code[2:]}{t + 1:02d}", f"{unit.name}{_TEAM_NAMES[t]}", code, "team") for t in range(team_count)
     )
     region_index = all_region_codes().index(district.region_code)
     share = city.weight / count * (0.6 + 0.8 * rng.random())
@@ -125,9 +122,7 @@ def _plan_sub_branch(rng: Random, branch: OrgUnit, city: City, index: int, count
 class _Staffing:
     """Hands out staff numbers S000001… and creates staff members with names and phones."""
 
-    def __init__(
-        self, rng: Random, names: NameBook, phones: MobileNumbers, *, phone_serial_base: int
-    ) -> None:
+    def __init__(self, rng: Random, names: NameBook, phones: MobileNumbers, *, phone_serial_base: int) -> None:
         self._rng = rng
         self._names = names
         self._phones = phones

@@ -22,9 +22,7 @@ OLDEST_AGE = 95
 _ANY_AGE = 200  # upper bound of the last age bracket in lookup tables
 ADULT_AGE = 18
 HISTORY_YEARS = 15
-_AGE_BANDS = Weighted(
-    [((18, 24), 9), ((25, 34), 18), ((35, 44), 18), ((45, 59), 22), ((60, 74), 23), ((75, 95), 10)]
-)
+_AGE_BANDS = Weighted([((18, 24), 9), ((25, 34), 18), ((35, 44), 18), ((45, 59), 22), ((60, 74), 23), ((75, 95), 10)])
 _GENDERS = Weighted([("M", 49), ("F", 49), ("U", 2)])
 _OCCUPATIONS_STUDENT = Weighted([("学生", 60), ("企业职员", 30), ("自由职业", 10)])
 _OCCUPATIONS_WORKING = Weighted(
@@ -126,15 +124,11 @@ class Person:
 class Population:
     """Draws customers one by one (and, now and then, the spouse of the previous one)."""
 
-    def __init__(
-        self, rng: Random, *, as_of: date, org: OrgChart, names: NameBook, phones: MobileNumbers
-    ) -> None:
+    def __init__(self, rng: Random, *, as_of: date, org: OrgChart, names: NameBook, phones: MobileNumbers) -> None:
         self._rng = rng
         self._today = as_of.toordinal()
         self.last_day = self._today - 1  # generated history ends the day before as_of
-        self._youngest_birth = (
-            as_of.replace(year=as_of.year - ADULT_AGE, day=min(as_of.day, 28)).toordinal() - 1
-        )
+        self._youngest_birth = as_of.replace(year=as_of.year - ADULT_AGE, day=min(as_of.day, 28)).toordinal() - 1
         self._oldest_birth = years_ago(self._today, OLDEST_AGE + 2)
         self._org = org
         self._names = names

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 BANK_NAME = "钱塘银行"
-HEAD_OFFICE_CITY = "杭州市"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +75,7 @@ CITIES: tuple[City, ...] = (
         "台州",
         1.0,
         _districts(
-            "椒江331002 黄岩331003 路桥331004 三门331022 天台331023 仙居331024 温岭331081 临海331082 "
-            "玉环331083"
+            "椒江331002 黄岩331003 路桥331004 三门331022 天台331023 仙居331024 温岭331081 临海331082 玉环331083"
         ),
     ),
     City("湖州", 0.7, _districts("吴兴330502 南浔330503 德清330521 长兴330522 安吉330523")),

@@ -102,13 +102,9 @@ class PortfolioBuilder:
             weighted.append((PRODUCTS_BY_CODE[code], 0.5))
         if rng.random() < _time_deposit_share(person, wealth):
             weighted.append((self._time_deposit(person, wealth), 2.0 if person.silver else 1.2))
-        if person.risk_level and rng.random() < _investment_share(
-            wealth, (0.04, 0.25, 0.6), person.silver, 0.8
-        ):
+        if person.risk_level and rng.random() < _investment_share(wealth, (0.04, 0.25, 0.6), person.silver, 0.8):
             weighted.append((self._investment("wealth", person, wealth), 1.6))
-        if person.risk_level and rng.random() < _investment_share(
-            wealth, (0.02, 0.12, 0.3), person.silver, 0.35
-        ):
+        if person.risk_level and rng.random() < _investment_share(wealth, (0.02, 0.12, 0.3), person.silver, 0.35):
             weighted.append((self._investment("fund", person, wealth), 0.8))
         noisy = [(product, weight * (0.3 + 1.4 * rng.random())) for product, weight in weighted]
         total = sum(weight for _, weight in noisy)
@@ -145,9 +141,7 @@ class PortfolioBuilder:
             if youngest <= person.age <= oldest and wealth >= least_wealth and self._rng.random() < share:
                 opened = self._ledger.last_day - int(self._rng.random() * 5 * DAYS_PER_YEAR)
                 cash_value = wealth * cash_share * self._rng.random()
-                rows.append(
-                    self._ledger.open(person, PRODUCTS_BY_CODE[code], opened=opened, balance=cash_value)
-                )
+                rows.append(self._ledger.open(person, PRODUCTS_BY_CODE[code], opened=opened, balance=cash_value))
         return rows
 
     def _loans(self, person: Person) -> list[HoldingRow]:
@@ -217,9 +211,7 @@ def _time_deposit_share(person: Person, wealth: float) -> float:
     return min(base * factor, 0.9)
 
 
-def _investment_share(
-    wealth: float, by_tier: tuple[float, float, float], silver: bool, silver_factor: float
-) -> float:
+def _investment_share(wealth: float, by_tier: tuple[float, float, float], silver: bool, silver_factor: float) -> float:
     small, middle, large = by_tier
     share = small if wealth < 50_000 else (middle if wealth < 500_000 else large)
     return share * (silver_factor if silver else 1.0)

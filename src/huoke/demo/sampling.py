@@ -36,10 +36,6 @@ class Weighted(Generic[T]):
     def pick(self, rng: Random) -> T:
         return self._items[bisect_right(self._cumulative, rng.random())]
 
-    @property
-    def items(self) -> tuple[T, ...]:
-        return self._items
-
 
 def by_age(brackets: Sequence[tuple[int, V]]) -> tuple[V, ...]:
     """A table indexed by whole years of age, from (oldest age in the bracket, value) pairs in age order."""

@@ -6,6 +6,7 @@ import base64
 import logging
 import os
 import secrets
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -17,8 +18,11 @@ from huoke.platform.errors import InvalidInput
 from huoke.platform.service import Platform, PlatformFactory
 from huoke.platform.settings import KEY_BYTES
 
-# The composition root, found by name as an ASGI server would: the platform may not import huoke.app.
-APP_FACTORY = "huoke.app:create_app"
+
+class ClockChoice(StrEnum):
+    real = "real"
+    simulated = "simulated"
+
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="print exactly one JSON document on stdout")]
 
@@ -44,17 +48,17 @@ def _platform(ctx: typer.Context) -> Platform:
 
 def init(
     ctx: typer.Context,
-    clock: Annotated[str, typer.Option(help="real | simulated")] = "real",
+    clock: Annotated[
+        ClockChoice | None, typer.Option(help="real or simulated; omitted: keep the data dir's clock (new: real)")
+    ] = None,
     now: Annotated[str | None, typer.Option(help="start of a simulated clock (ISO 8601)")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create the data dir and migrate the store (idempotent); choose its clock."""
     with user_errors(as_json=as_json):
-        if clock not in ("real", "simulated"):
-            raise InvalidInput(f"--clock must be real or simulated, not {clock!r}", code="bad_clock")
         plat = _platform(ctx)
         start = _instant(now, plat) if now else None
-        result = plat.init(mode="simulated" if clock == "simulated" else "real", start=start)
+        result = plat.init(mode=clock.value if clock else None, start=start)
     emit(result, as_json=as_json, render=_render_init)
 
 
@@ -128,10 +132,10 @@ def serve(
 ) -> None:
     """Serve the HTTP API (docs at /api/v1/docs); refuses to start with unsafe PII keys."""
     import uvicorn  # noqa: PLC0415 - only this command needs the server
-    from uvicorn.importer import import_from_string  # noqa: PLC0415
 
     with user_errors(as_json=False):
-        api = import_from_string(APP_FACTORY)(_platform(ctx).settings)
+        factory: PlatformFactory = ctx.obj
+        api = factory.api()
     server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_level="info"))
     logging.getLogger("uvicorn.access").addFilter(_drop_query_string)  # after Config set up logging
     server.run()

@@ -36,8 +36,7 @@ class SimulatedClock:
         instant = _require_aware(instant)
         if instant < self._now:
             raise ClockError(
-                f"the simulated clock only moves forward: {instant.isoformat()} is before "
-                f"{self._now.isoformat()}"
+                f"the simulated clock only moves forward: {instant.isoformat()} is before {self._now.isoformat()}"
             )
         self._now = instant
 

@@ -23,6 +23,10 @@ def load_clock(session: Session) -> Clock:
     return SimulatedClock(row.simulated_now)
 
 
+def has_clock(session: Session) -> bool:
+    return session.get(ClockRow, _ROW_ID) is not None
+
+
 def clock_mode(session: Session) -> ClockMode:
     row = session.get(ClockRow, _ROW_ID)
     return "simulated" if row is not None and row.mode == "simulated" else "real"

@@ -26,9 +26,7 @@ class PiiCipher:
 
     def __init__(self, active_key_id: str, keys: dict[str, bytes], blind_index_key: bytes) -> None:
         if active_key_id not in keys:
-            raise ConfigurationError(
-                f"active key id {active_key_id!r} is not among the keys", code="bad_secret_keys"
-            )
+            raise ConfigurationError(f"active key id {active_key_id!r} is not among the keys", code="bad_secret_keys")
         self._active = active_key_id
         self._aead = {kid: AESGCM(key) for kid, key in keys.items()}
         self._bidx_key = blind_index_key
@@ -46,9 +44,7 @@ class PiiCipher:
         kid, _, body = token.partition(":")
         aead = self._aead.get(kid)
         if aead is None:
-            raise ConfigurationError(
-                f"no key with id {kid!r} is configured to decrypt {field}", code="unknown_key_id"
-            )
+            raise ConfigurationError(f"no key with id {kid!r} is configured to decrypt {field}", code="unknown_key_id")
         try:
             raw = base64.b64decode(body, validate=True)
             return aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], field.encode()).decode()

@@ -64,9 +64,7 @@ class ColumnMapping:
     def apply(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """One source record's values as ours. Call ``apply_columns`` on the header first: it rejects a
         mapping that would make two source columns land on the same column of ours."""
-        mapped = {
-            self.columns.get(name, name): value for name, value in values.items() if name not in self.drop
-        }
+        mapped = {self.columns.get(name, name): value for name, value in values.items() if name not in self.drop}
         for column, table in self.values.items():
             if column in mapped and mapped[column] is not None:
                 mapped[column] = table.get(_as_text(mapped[column]), mapped[column])
@@ -99,9 +97,7 @@ def _is_empty(value: Any) -> bool:
 
 def _invalid(path: Path, key: str, message: str) -> InvalidInput:
     where = f"{path.name}, {key}" if key else path.name
-    return InvalidInput(
-        f"{where}: {message}", code="invalid_mapping", details={"file": str(path), "key": key}
-    )
+    return InvalidInput(f"{where}: {message}", code="invalid_mapping", details={"file": str(path), "key": key})
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

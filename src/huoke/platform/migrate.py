@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from huoke.platform.errors import InvalidInput
+
 _SCRIPTS = Path(__file__).parent / "migrations"
 
 
@@ -34,3 +36,14 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(_config(engine)).get_current_head()
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse to work on a store that `huoke init` has not created or upgraded to this version."""
+    current, head = current_revision(engine), head_revision(engine)
+    if current != head:
+        state = "is not initialised" if current is None else f"is at schema {current}, this version needs {head}"
+        raise InvalidInput(
+            f"the store {engine.url.render_as_string(hide_password=True)} {state}; run `huoke init`",
+            code="store_not_initialised",
+        )

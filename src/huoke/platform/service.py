@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import make_url
 
 from huoke.platform import migrate
-from huoke.platform.clockstate import ClockMode, advance_clock, clock_mode, load_clock, set_clock
+from huoke.platform.clockstate import ClockMode, advance_clock, clock_mode, has_clock, load_clock, set_clock
 from huoke.platform.runtime import Runtime
 from huoke.platform.settings import Settings
 
@@ -29,11 +29,13 @@ class Platform:
     def settings(self) -> Settings:
         return self.runtime.settings
 
-    def init(self, *, mode: ClockMode, start: datetime | None) -> dict[str, Any]:
+    def init(self, *, mode: ClockMode | None, start: datetime | None) -> dict[str, Any]:
+        """Migrate the store; set the clock when ``mode`` is given, else keep it (a new store: real)."""
         engine = self.runtime.engine
         migrate.upgrade(engine)
         with self.runtime.uow() as uow:
-            set_clock(uow.session, mode, start)
+            if mode is not None or not has_clock(uow.session):
+                set_clock(uow.session, mode or "real", start)
             uow.commit()
         return self.describe()
 
@@ -65,3 +67,7 @@ class PlatformFactory(Protocol):
     def runtime(self) -> Runtime: ...
 
     def platform(self) -> Platform: ...
+
+    def api(self) -> Any:
+        """The ASGI application built by the composition root (the platform never imports it)."""
+        ...

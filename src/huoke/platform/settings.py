@@ -95,7 +95,5 @@ def _decode_key(name: str, value: str) -> bytes:
     except (binascii.Error, ValueError) as exc:
         raise ConfigurationError(f"{name} is not valid base64", code="bad_secret_keys") from exc
     if len(raw) != KEY_BYTES:
-        raise ConfigurationError(
-            f"{name} must decode to {KEY_BYTES} bytes, not {len(raw)}", code="bad_secret_keys"
-        )
+        raise ConfigurationError(f"{name} must decode to {KEY_BYTES} bytes, not {len(raw)}", code="bad_secret_keys")
     return raw

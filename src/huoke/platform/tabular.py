@@ -263,9 +263,7 @@ class _CsvSource(_LineSource):
             self.columns = _header(path, self._header_names(header.text))
             self._start = header.size
         elif header and self.total_bytes > header.size:
-            raise _invalid(
-                path, "the first line is empty; it must be the header naming the columns", "no_header"
-            )
+            raise _invalid(path, "the first line is empty; it must be the header naming the columns", "no_header")
 
     def _header_names(self, text: str) -> list[str]:
         if _has_surrogates(text):
@@ -330,9 +328,7 @@ class _JsonLinesSource(_LineSource):
         super().__init__(path, encoding, options)
         first = self._first_line()
         if first and first.text.lstrip().startswith("["):
-            raise _invalid(
-                path, "is a JSON array; export one JSON object per line (JSON lines)", "invalid_file"
-            )
+            raise _invalid(path, "is a JSON array; export one JSON object per line (JSON lines)", "invalid_file")
         if first and isinstance(value := _loads(first.text), dict):
             self.columns = tuple(value)
 

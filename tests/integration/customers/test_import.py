@@ -36,9 +36,7 @@ def count(runtime: Runtime, table: type) -> int:
         return int(uow.session.scalar(select(func.count()).select_from(table)) or 0)
 
 
-def test_a_clean_bank_imports_completely_and_shows_a_masked_360_view(
-    runtime: Runtime, tmp_path: Path
-) -> None:
+def test_a_clean_bank_imports_completely_and_shows_a_masked_360_view(runtime: Runtime, tmp_path: Path) -> None:
     results = load_bank(runtime, tmp_path / "files")
 
     assert {k: (r["accepted"], r["rejected"]) for k, r in results.items()} == {
@@ -56,7 +54,7 @@ def test_a_clean_bank_imports_completely_and_shows_a_masked_360_view(
     assert view["profile"]["age"] == 76
     assert view["profile"]["attributes"] == {"vip_level": 3}
     assert sorted(h["balance"] for h in view["holdings"]) == ["1000.50", "200000.00"]
-    assert {h["account_no"] for h in view["holdings"]} == {"622202******0001", "9001"}
+    assert {h["account_no"] for h in view["holdings"]} == {"622202******0001", "**01"}
     sms = next(c for c in view["consents"] if c["channel"] == "sms" and c["purpose"] == "marketing")
     assert sms["status"] == "withdrawn"
     assert sms["recorded_at"] == "2025-06-01T10:00:00+08:00"
@@ -78,9 +76,7 @@ def test_the_same_files_twice_change_nothing(runtime: Runtime, tmp_path: Path) -
     assert count(runtime, ConsentRow) == 2
 
 
-def test_a_changed_row_updates_the_profile_and_replaces_its_identity_keys(
-    runtime: Runtime, tmp_path: Path
-) -> None:
+def test_a_changed_row_updates_the_profile_and_replaces_its_identity_keys(runtime: Runtime, tmp_path: Path) -> None:
     load_bank(runtime, tmp_path / "files")
     changed = [dict(bank.CUSTOMERS[0], phone="13598765432", city="天津")]
 
@@ -165,9 +161,7 @@ def test_malformed_lines_and_mixed_encodings_only_reject_those_rows(runtime: Run
 def test_a_gbk_core_export_imports_through_a_mapping(runtime: Runtime, tmp_path: Path) -> None:
     load_bank(runtime, tmp_path / "files")
     path = tmp_path / "core.csv"
-    path.write_bytes(
-        "客户号,姓名,性别,手机号,网点\nK1,钱多多,男,13722223333,SB01\nK2,孙小美,女,,SB01\n".encode("gbk")
-    )
+    path.write_bytes("客户号,姓名,性别,手机号,网点\nK1,钱多多,男,13722223333,SB01\nK2,孙小美,女,,SB01\n".encode("gbk"))
     mapping = tmp_path / "map.yaml"
     mapping.write_text(
         "columns:\n  客户号: customer_no\n  姓名: name\n  性别: gender\n  手机号: phone\n  网点: branch_code\n"
@@ -238,3 +232,21 @@ def test_sensitive_values_are_never_stored_in_clear(runtime: Runtime, tmp_path: 
         assert value not in dump
     view = show_customer(runtime, CustomerLookup(phone="139 1234 5678"))
     assert view["customer_no"] == "C1"
+
+
+def test_raw_lines_in_the_errors_file_do_not_reveal_identity_numbers(runtime: Runtime, tmp_path: Path) -> None:
+    load_bank(runtime, tmp_path / "files")
+    path = tmp_path / "raw.csv"
+    path.write_text(
+        f"customer_no,name,phone,id_card_no,email\nC30,赵六,13911112222,{bank.ID_LI},z@example.com,extra\n",
+        encoding="utf-8",
+    )
+
+    with pytest.raises(InvalidInput) as caught:
+        import_file(runtime, kind="customers", path=path)
+
+    errors_text = Path(str(caught.value.details["errors_file"])).read_text(encoding="utf-8-sig")
+    assert "13911112222" not in errors_text
+    assert bank.ID_LI not in errors_text
+    assert "z@example.com" not in errors_text
+    assert "2222" in errors_text  # enough left for an operator to find the row

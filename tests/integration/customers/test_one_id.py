@@ -48,9 +48,7 @@ def profile_of(runtime: Runtime, unit: str) -> str:
 def test_a_phone_shared_by_two_customers_is_a_conflict_not_a_merge(runtime: Runtime, tmp_path: Path) -> None:
     load_reference(runtime, tmp_path / "ref")
 
-    import_customers(
-        runtime, tmp_path / "c.csv", [customer("A", "13912345678"), customer("B", "13912345678")]
-    )
+    import_customers(runtime, tmp_path / "c.csv", [customer("A", "13912345678"), customer("B", "13912345678")])
 
     conflicts = list_conflicts(runtime)
     assert [(c["reason"], c["kind"], c["value"], len(c["one_ids"])) for c in conflicts] == [
@@ -73,9 +71,7 @@ def test_one_resident_id_on_two_customer_numbers_is_held_for_review(runtime: Run
     assert list_merges(runtime) == []
 
 
-def test_an_anonymous_device_identified_by_phone_merges_into_the_customer(
-    runtime: Runtime, tmp_path: Path
-) -> None:
+def test_an_anonymous_device_identified_by_phone_merges_into_the_customer(runtime: Runtime, tmp_path: Path) -> None:
     load_reference(runtime, tmp_path / "ref")
     import_customers(runtime, tmp_path / "c.csv", [customer("A", "13912345678")])
     a = show_customer(runtime, CustomerLookup(customer_no="A"))["one_id"]
@@ -129,9 +125,7 @@ def _final_groups(runtime: Runtime) -> set[frozenset[str]]:
     groups: dict[str, set[str]] = {}
     for one_id in one_ids:
         view = show_customer(runtime, CustomerLookup(one_id=one_id))
-        groups.setdefault(view["one_id"], set()).update(
-            f"{i['kind']}:{i['value']}" for i in view["identities"]
-        )
+        groups.setdefault(view["one_id"], set()).update(f"{i['kind']}:{i['value']}" for i in view["identities"])
     return {frozenset(g) for g in groups.values()}
 
 

@@ -143,7 +143,8 @@ def test_references_resolve(tables: dict[str, Rows]) -> None:
     assert all(s["org_code"] in org for s in tables["staff"])
     assert all(org[c["branch_code"]]["level"] == "sub_branch" for c in tables["customers"])
     assigned = [c["rm_staff_no"] for c in tables["customers"] if c["rm_staff_no"]]
-    assert assigned and set(assigned) <= rms
+    assert assigned
+    assert set(assigned) <= rms
     for holding in tables["holdings"]:
         assert holding["customer_no"] in customer_nos
         assert products[holding["product_code"]] == holding["product_type"]
@@ -154,8 +155,12 @@ def test_org_tree_of_a_city_commercial_bank(tables: dict[str, Rows]) -> None:
     units = tables["org"]
     by_code = {u["code"]: u for u in units}
     levels = Counter(u["level"] for u in units)
-    assert by_code["HO"]["level"] == "head_office" and by_code["HO"]["parent_code"] == ""
-    assert levels["head_office"] == 1 and levels["branch"] >= 5 and levels["sub_branch"] >= 30 and levels["team"] > 0
+    assert by_code["HO"]["level"] == "head_office"
+    assert by_code["HO"]["parent_code"] == ""
+    assert levels["head_office"] == 1
+    assert levels["branch"] >= 5
+    assert levels["sub_branch"] >= 30
+    assert levels["team"] > 0
     parent_level = {"branch": "head_office", "sub_branch": "branch", "team": "sub_branch"}
     patterns = {"branch": r"BR\d{2}", "sub_branch": r"SB\d{4}", "team": r"TM\d{6}"}
     for unit in units:
@@ -164,7 +169,9 @@ def test_org_tree_of_a_city_commercial_bank(tables: dict[str, Rows]) -> None:
             assert re.fullmatch(patterns[unit["level"]], unit["code"])
     rms_per_unit = Counter(s["org_code"] for s in tables["staff"] if s["role"] == "rm")
     for sub_branch in (u["code"] for u in units if u["level"] == "sub_branch"):
-        in_branch = sum(n for code, n in rms_per_unit.items() if code.startswith(("SB", "TM")) and sub_branch[2:] in code)
+        in_branch = sum(
+            n for code, n in rms_per_unit.items() if code.startswith(("SB", "TM")) and sub_branch[2:] in code
+        )
         assert in_branch >= 3
 
 
@@ -194,20 +201,43 @@ def test_aum_follows_the_20_80_rule_and_silver_customers_hold_more_savings(table
     assert silver_median > median(v for no, v in deposits.items() if ages[no] < 60)
 
 
+def test_affluent_customers_have_rms_and_silver_customers_are_conservative(tables: dict[str, Rows]) -> None:
+    aum: dict[str, float] = defaultdict(float)
+    time_deposit_holders = set()
+    for holding in tables["holdings"]:
+        if holding["product_type"] in AUM_TYPES:
+            aum[holding["customer_no"]] += float(holding["balance"])
+        if holding["product_type"] == "time_deposit":
+            time_deposit_holders.add(holding["customer_no"])
+    customers = tables["customers"]
+    affluent = [c for c in customers if aum[c["customer_no"]] >= 500_000]
+    mass = [c for c in customers if aum[c["customer_no"]] < 20_000]
+    assert sum(bool(c["rm_staff_no"]) for c in affluent) / len(affluent) >= 0.8
+    assert sum(bool(c["rm_staff_no"]) for c in mass) / len(mass) <= 0.1
+    silver = [c for c in customers if age(c["birth_date"]) >= 60]
+    assessed = [c["risk_level"] for c in silver if c["risk_level"]]
+    assert sum(level in ("C1", "C2") for level in assessed) / len(assessed) >= 0.7
+    younger = [c for c in customers if age(c["birth_date"]) < 60]
+    silver_rate = sum(c["customer_no"] in time_deposit_holders for c in silver) / len(silver)
+    assert silver_rate > 1.5 * sum(c["customer_no"] in time_deposit_holders for c in younger) / len(younger)
+
+
 def test_holdings_are_plausible(tables: dict[str, Rows]) -> None:
     holdings = tables["holdings"]
     types = Counter(h["product_type"] for h in holdings)
     per_customer = {t: n / CUSTOMERS for t, n in types.items()}
     assert set(types) == PRODUCT_TYPES
-    assert per_customer["debit_card"] > 0.9 and per_customer["demand_deposit"] > 0.9
+    assert per_customer["debit_card"] > 0.9
+    assert per_customer["demand_deposit"] > 0.9
     assert 2.0 <= len(holdings) / CUSTOMERS <= 3.0
     assert len({h["account_no"] for h in holdings}) == len(holdings)
     assert {h["status"] for h in holdings} == {"active", "dormant", "closed"}
+    customer_since = {c["customer_no"]: date.fromisoformat(c["opened_at"]) for c in tables["customers"]}
     for holding in holdings:
         assert MONEY.match(holding["balance"])
         assert (holding["credit_limit"] != "") == (holding["product_type"] == "credit_card")
         opened = date.fromisoformat(holding["opened_at"])
-        assert opened < AS_OF
+        assert customer_since[holding["customer_no"]] <= opened < AS_OF
         if holding["status"] == "closed":
             assert opened <= date.fromisoformat(holding["closed_at"]) < AS_OF
             assert holding["balance"] == "0.00"
@@ -218,7 +248,8 @@ def test_holdings_are_plausible(tables: dict[str, Rows]) -> None:
 def test_card_numbers_have_a_bank_prefix_and_pass_luhn(tables: dict[str, Rows]) -> None:
     cards = [h for h in tables["holdings"] if h["product_type"] in ("debit_card", "credit_card")]
     for card in cards:
-        assert re.fullmatch(r"62\d{14}", card["account_no"]) and luhn_valid(card["account_no"])
+        assert re.fullmatch(r"62\d{14}", card["account_no"])
+        assert luhn_valid(card["account_no"])
         assert card["card_level"] in ("standard", "gold", "platinum", "diamond")
     others = [h for h in tables["holdings"] if h["product_type"] not in ("debit_card", "credit_card")]
     assert all(re.fullmatch(r"\d{18}", h["account_no"]) and h["card_level"] == "" for h in others)
@@ -243,7 +274,8 @@ def test_coffee_cards_include_recent_gold_and_platinum_primaries_and_supplementa
         for h in coffee
         if h["card_role"] == "primary" and datetime.fromisoformat(h["approved_at"]).date() >= recent
     )
-    assert new_primaries["gold"] > 0 and new_primaries["platinum"] > 0
+    assert new_primaries["gold"] > 0
+    assert new_primaries["platinum"] > 0
     supplementary = [h for h in coffee if h["card_role"] == "supplementary"]
     assert supplementary
     primary_holders = {h["customer_no"] for h in coffee if h["card_role"] == "primary"}
@@ -267,7 +299,8 @@ def test_consent_histories_have_evidence_and_some_withdrawals(tables: dict[str, 
     histories: dict[tuple[str, str], list[str]] = defaultdict(list)
     for consent in consents:
         assert datetime.fromisoformat(consent["recorded_at"]).date() >= opened[consent["customer_no"]]
-        assert consent["source"] and re.fullmatch(r"\d{4}\.[12]", consent["notice_version"])
+        assert consent["source"]
+        assert re.fullmatch(r"\d{4}\.[12]", consent["notice_version"])
         histories[consent["customer_no"], consent["channel"]].append(consent["status"])
     assert {no for no, _ in histories} == set(opened)  # every customer has a consent record
     finally_withdrawn = sum(h[-1] == "withdrawn" for h in histories.values()) / len(histories)
@@ -290,6 +323,9 @@ def test_progress_is_reported_per_kind_until_the_final_count(tmp_path: Path) -> 
     )
     for kind in KINDS:
         reported = [done for k, done in calls if k == kind]
-        assert reported == sorted(reported) and reported[-1] == result.counts[kind]
+        assert reported == sorted(reported)
+        assert reported[-1] == result.counts[kind]
     assert [done for kind, done in calls if kind == "customers"] == [10_000, 12_000]
-    assert [done for kind, done in calls if kind == "holdings"][:2] == [10_000, 20_000]
+    holdings = [done for kind, done in calls if kind == "holdings"][:-1]
+    assert [done // 10_000 for done in holdings] == list(range(1, len(holdings) + 1))  # about every 10,000
+    assert all(done % 10_000 < 20 for done in holdings)

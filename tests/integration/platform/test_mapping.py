@@ -109,9 +109,7 @@ def test_identity_returns_the_values_unchanged(values: dict[str, object]) -> Non
         ("columns: {A: b\n", "", "not valid YAML"),
     ],
 )
-def test_a_wrong_mapping_is_invalid_input_naming_the_key(
-    tmp_path: Path, text: str, key: str, message: str
-) -> None:
+def test_a_wrong_mapping_is_invalid_input_naming_the_key(tmp_path: Path, text: str, key: str, message: str) -> None:
     with pytest.raises(InvalidInput) as raised:
         load(tmp_path, text)
 

@@ -14,9 +14,7 @@ from tests.conftest import START, make_settings
 from tests.integration.customers import bank_files as bank
 
 
-def test_an_older_store_is_upgraded_by_init_and_then_imports(
-    tmp_path: Path, database_url: str | None
-) -> None:
+def test_an_older_store_is_upgraded_by_init_and_then_imports(tmp_path: Path, database_url: str | None) -> None:
     runtime = build_runtime(make_settings(tmp_path / "data", database_url))
     migrate.upgrade(runtime.engine, "0001")  # the store as the first release left it
     assert migrate.current_revision(runtime.engine) == "0001"
@@ -31,9 +29,7 @@ def test_an_older_store_is_upgraded_by_init_and_then_imports(
     runtime.close()
 
 
-def test_init_twice_is_idempotent_and_keeps_the_simulated_clock(
-    tmp_path: Path, database_url: str | None
-) -> None:
+def test_init_twice_is_idempotent_and_keeps_the_simulated_clock(tmp_path: Path, database_url: str | None) -> None:
     runtime = build_runtime(make_settings(tmp_path / "data", database_url))
     platform = build_platform(runtime)
     first = platform.init(mode="simulated", start=START)

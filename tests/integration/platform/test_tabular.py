@@ -47,9 +47,7 @@ def problems_by_row(records: list[SourceRecord]) -> dict[int, tuple[FieldProblem
 @pytest.mark.parametrize(
     ("written_as", "detected"), [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gb18030")]
 )
-def test_utf8_bom_and_gbk_files_are_detected_and_read_the_same(
-    tmp_path: Path, written_as: str, detected: str
-) -> None:
+def test_utf8_bom_and_gbk_files_are_detected_and_read_the_same(tmp_path: Path, written_as: str, detected: str) -> None:
     path = write(tmp_path / "customers.csv", (HEADER + ROWS).encode(written_as))
 
     source = open_records(path)
@@ -85,9 +83,7 @@ def test_explicit_encodings_override_detection(tmp_path: Path) -> None:
 
 
 def test_a_gbk_line_inside_a_utf8_file_is_a_problem_on_that_record_only(tmp_path: Path) -> None:
-    data = (
-        HEADER.encode() + ROWS.encode() + "C004,赵六,深圳市\n".encode("gbk") + "C005,孙七,杭州市\n".encode()
-    )
+    data = HEADER.encode() + ROWS.encode() + "C004,赵六,深圳市\n".encode("gbk") + "C005,孙七,杭州市\n".encode()
     path = write(tmp_path / "mixed.csv", data)
 
     source = open_records(path)
@@ -134,10 +130,7 @@ def test_quoted_fields_may_hold_newlines_and_commas_and_rows_stay_numbered(tmp_p
 
 
 def test_wrong_field_counts_and_an_unclosed_quote_do_not_stop_the_file(tmp_path: Path) -> None:
-    text = (
-        HEADER
-        + 'C001,张三\nC002,李四,上海市,多余,字段\nC003,"王五,广州市\nC004,赵六,深圳市\nC005,孙七,杭州市\n'
-    )
+    text = HEADER + 'C001,张三\nC002,李四,上海市,多余,字段\nC003,"王五,广州市\nC004,赵六,深圳市\nC005,孙七,杭州市\n'
     path = write(tmp_path / "broken.csv", text.encode())
 
     records = read_all(path)
@@ -287,9 +280,7 @@ def test_a_30_mb_file_streams_in_lazy_chunks(big_csv: tuple[Path, int]) -> None:
 # -------------------------------------------------------------------------------------------- JSON lines
 def test_json_lines_keep_objects_and_report_broken_lines(tmp_path: Path) -> None:
     lines = [
-        json.dumps(
-            {"event_id": "E1", "type": "login", "properties": {"app": "手机银行"}}, ensure_ascii=False
-        ),
+        json.dumps({"event_id": "E1", "type": "login", "properties": {"app": "手机银行"}}, ensure_ascii=False),
         "",
         '{"event_id": "E2", "type": }',
         "[1, 2]",
@@ -351,9 +342,7 @@ def test_parquet_is_read_in_chunks_of_the_asked_size(tmp_path: Path) -> None:
     records = [record for chunk in chunks for record in chunk]
     assert records[0] == SourceRecord(2, {"account_no": "A00000", "balance": 0.0, "remark": None})
     assert records[-1].row == 2501
-    assert problems_by_row(records) == {
-        12: (FieldProblem("remark", "x" * 200, "longer than 512 characters"),)
-    }
+    assert problems_by_row(records) == {12: (FieldProblem("remark", "x" * 200, "longer than 512 characters"),)}
     assert source.bytes_read == source.total_bytes
 
 

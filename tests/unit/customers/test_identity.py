@@ -144,12 +144,8 @@ def test_a_customer_no_with_two_resident_ids_stays_one_group_and_is_flagged() ->
     result = partition(units)
     assert unit_sets(result) == {frozenset({"a1", "a2"})}
     assert result.conflicts == (
-        IdentityConflict(
-            ConflictReason.MULTIPLE_STRONG_VALUES, key("resident_id", "R1"), (key(*CUST_A),), ("a1",)
-        ),
-        IdentityConflict(
-            ConflictReason.MULTIPLE_STRONG_VALUES, key("resident_id", "R2"), (key(*CUST_A),), ("a2",)
-        ),
+        IdentityConflict(ConflictReason.MULTIPLE_STRONG_VALUES, key("resident_id", "R1"), (key(*CUST_A),), ("a1",)),
+        IdentityConflict(ConflictReason.MULTIPLE_STRONG_VALUES, key("resident_id", "R2"), (key(*CUST_A),), ("a2",)),
     )
 
 
@@ -164,9 +160,7 @@ def test_a_phone_shared_by_two_customers_keeps_them_apart_and_is_flagged() -> No
     # then
     assert unit_sets(result) == {frozenset({"a"}), frozenset({"b"})}
     assert result.conflicts == (
-        IdentityConflict(
-            ConflictReason.MEDIUM_KEY_SHARED, key("phone", "p"), (key(*CUST_A), key(*CUST_B)), ("a", "b")
-        ),
+        IdentityConflict(ConflictReason.MEDIUM_KEY_SHARED, key("phone", "p"), (key(*CUST_A), key(*CUST_B)), ("a", "b")),
     )
 
 
@@ -302,9 +296,7 @@ KEYS = [
 def unit_lists(draw: st.DrawFn) -> list[IdentityUnit]:
     key_sets = draw(st.lists(st.frozensets(st.sampled_from(KEYS), max_size=3), max_size=9))
     ranks = draw(st.lists(st.integers(0, 4), min_size=len(key_sets), max_size=len(key_sets)))
-    return [
-        IdentityUnit(f"u{i}", keys, rank) for i, (keys, rank) in enumerate(zip(key_sets, ranks, strict=True))
-    ]
+    return [IdentityUnit(f"u{i}", keys, rank) for i, (keys, rank) in enumerate(zip(key_sets, ranks, strict=True))]
 
 
 # Enough random cases to hit every rule (collisions are frequent), few enough to keep the file under 3 s.
@@ -317,9 +309,7 @@ def assignment(result: Partition) -> dict[str, str]:
 
 @PROPERTY
 @given(units=unit_lists(), data=st.data())
-def test_the_partition_does_not_depend_on_the_order_of_units(
-    units: list[IdentityUnit], data: st.DataObject
-) -> None:
+def test_the_partition_does_not_depend_on_the_order_of_units(units: list[IdentityUnit], data: st.DataObject) -> None:
     shuffled = data.draw(st.permutations(units))
     assert partition(shuffled) == partition(units)
 
@@ -359,9 +349,7 @@ FRESH_KEYS = [IdentityKey(kind, f"fresh-{kind}") for kind in STRENGTH]
 
 
 @PROPERTY
-@given(
-    units=unit_lists(), fresh=st.frozensets(st.sampled_from(FRESH_KEYS), max_size=3), rank=st.integers(0, 4)
-)
+@given(units=unit_lists(), fresh=st.frozensets(st.sampled_from(FRESH_KEYS), max_size=3), rank=st.integers(0, 4))
 def test_adding_an_unrelated_unit_leaves_other_groups_unchanged(
     units: list[IdentityUnit], fresh: frozenset[IdentityKey], rank: int
 ) -> None:

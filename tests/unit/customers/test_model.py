@@ -129,9 +129,7 @@ def test_consent_in_force_does_not_depend_on_input_order(
     assert consents_in_force(shuffled) == consents_in_force(history)
 
 
-@given(
-    st.lists(st.tuples(records, st.integers(0, 10_000)), min_size=1, max_size=12, unique_by=lambda p: p[1])
-)
+@given(st.lists(st.tuples(records, st.integers(0, 10_000)), min_size=1, max_size=12, unique_by=lambda p: p[1]))
 def test_each_state_comes_from_the_latest_record_covering_it(
     drawn: list[tuple[tuple[str, str, str], int]],
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -553,9 +553,7 @@ def test_staff_must_belong_to_a_known_org_unit_and_have_a_mobile() -> None:
     staff, ok = parse_staff(
         {"staff_no": "S2", "name": "李四", "org_code": "SB01", "role": "rm", "phone": "13912345678"}, CTX
     )
-    _, bad = parse_staff(
-        {"staff_no": "S3", "name": "王五", "org_code": "ZZ", "role": "boss", "phone": "1"}, CTX
-    )
+    _, bad = parse_staff({"staff_no": "S3", "name": "王五", "org_code": "ZZ", "role": "boss", "phone": "1"}, CTX)
 
     assert ok == []
     assert staff == m.Staff("S2", "李四", "SB01", "rm", "13912345678")
@@ -563,9 +561,7 @@ def test_staff_must_belong_to_a_known_org_unit_and_have_a_mobile() -> None:
 
 
 def test_product_risk_level_must_be_r1_to_r5() -> None:
-    _, ok = parse_product(
-        {"product_code": "P1", "name": "稳健理财", "product_type": "wealth", "risk_level": "R2"}, CTX
-    )
+    _, ok = parse_product({"product_code": "P1", "name": "稳健理财", "product_type": "wealth", "risk_level": "R2"}, CTX)
     _, bad = parse_product(
         {"product_code": "P1", "name": "稳健理财", "product_type": "wealth", "risk_level": "R6"}, CTX
     )

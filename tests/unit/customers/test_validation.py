@@ -62,9 +62,7 @@ def test_changing_any_single_character_is_rejected(number: str, position: int, r
 
 
 @given(st.text("0123456789", min_size=17, max_size=17), st.integers(0, 16), st.integers(1, 9))
-def test_check_character_changes_for_every_single_digit_substitution(
-    first17: str, position: int, shift: int
-) -> None:
+def test_check_character_changes_for_every_single_digit_substitution(first17: str, position: int, shift: int) -> None:
     digit = str((int(first17[position]) + shift) % 10)
     changed = first17[:position] + digit + first17[position + 1 :]
 
@@ -161,9 +159,7 @@ def test_email_domain_is_lower_cased() -> None:
     assert normalized.split("@")[0].lower() == "li.lei"
 
 
-@pytest.mark.parametrize(
-    "raw", ["li.lei.example.com", "li lei@example.com", "li@exa mple.com", "@example.com", ""]
-)
+@pytest.mark.parametrize("raw", ["li.lei.example.com", "li lei@example.com", "li@exa mple.com", "@example.com", ""])
 def test_malformed_email_is_rejected(raw: str) -> None:
     with pytest.raises(ValueError, match="not a valid e-mail address"):
         normalize_email(raw)

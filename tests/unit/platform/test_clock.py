@@ -84,9 +84,7 @@ def test_parse_instant_reads_offsetless_text_in_the_business_zone(text: str, exp
 
 
 def test_parse_instant_uses_the_zone_it_is_given() -> None:
-    assert parse_instant("2026-11-24T09:00", timezone(timedelta(hours=-3))) == datetime(
-        2026, 11, 24, 12, 0, tzinfo=UTC
-    )
+    assert parse_instant("2026-11-24T09:00", timezone(timedelta(hours=-3))) == datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("text", ["", "tomorrow", "2026-13-01", "2026-02-30T09:00", "24/11/2026"])

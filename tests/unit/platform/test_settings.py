@@ -76,9 +76,7 @@ def test_prod_refuses_the_built_in_dev_keys(values: dict[str, str]) -> None:
 
 
 def test_prod_with_generated_keys_starts() -> None:
-    active, keys, bidx = settings(
-        profile="prod", encryption_keys=GOOD_KEYS, blind_index_key=GOOD_BIDX
-    ).keyring()
+    active, keys, bidx = settings(profile="prod", encryption_keys=GOOD_KEYS, blind_index_key=GOOD_BIDX).keyring()
 
     assert active == "a1"
     assert keys == {"a1": KEY_A}
@@ -95,9 +93,7 @@ def test_dev_and_demo_profiles_start_without_keys(profile: str) -> None:
 
 
 def test_dev_profile_uses_configured_keys_when_given() -> None:
-    active, keys, bidx = settings(
-        profile="dev", encryption_keys=GOOD_KEYS, blind_index_key=GOOD_BIDX
-    ).keyring()
+    active, keys, bidx = settings(profile="dev", encryption_keys=GOOD_KEYS, blind_index_key=GOOD_BIDX).keyring()
 
     assert (active, keys, bidx) == ("a1", {"a1": KEY_A}, BIDX)
 
@@ -168,9 +164,7 @@ def test_database_url_wins_when_set(tmp_path: Path) -> None:
     assert settings(data_dir=tmp_path, database_url=url).database == url
 
 
-def test_data_dir_and_database_url_come_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_data_dir_and_database_url_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HUOKE_DATA_DIR", str(tmp_path / "elsewhere"))
 
     loaded = Settings()

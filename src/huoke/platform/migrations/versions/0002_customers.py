@@ -38,9 +38,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("detected_at", huoke.platform.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_conflicts")),
-        sa.UniqueConstraint(
-            "reason", "kind", "value_bidx", name=op.f("uq_identity_conflicts_reason_kind_value_bidx")
-        ),
+        sa.UniqueConstraint("reason", "kind", "value_bidx", name=op.f("uq_identity_conflicts_reason_kind_value_bidx")),
     )
     op.create_table(
         "org_units",
@@ -51,9 +49,7 @@ def upgrade() -> None:
         sa.Column("path", sa.String(length=512), nullable=False),
         sa.Column("row_hash", sa.String(length=32), nullable=False),
         sa.Column("updated_at", huoke.platform.db.UtcDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["parent_code"], ["org_units.code"], name=op.f("fk_org_units_parent_code_org_units")
-        ),
+        sa.ForeignKeyConstraint(["parent_code"], ["org_units.code"], name=op.f("fk_org_units_parent_code_org_units")),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_org_units")),
     )
     with op.batch_alter_table("org_units", schema=None) as batch_op:
@@ -130,12 +126,8 @@ def upgrade() -> None:
         sa.Column("row_hash", sa.String(length=32), nullable=True),
         sa.Column("created_at", huoke.platform.db.UtcDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", huoke.platform.db.UtcDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["branch_code"], ["org_units.code"], name=op.f("fk_customers_branch_code_org_units")
-        ),
-        sa.ForeignKeyConstraint(
-            ["rm_staff_no"], ["staff.staff_no"], name=op.f("fk_customers_rm_staff_no_staff")
-        ),
+        sa.ForeignKeyConstraint(["branch_code"], ["org_units.code"], name=op.f("fk_customers_branch_code_org_units")),
+        sa.ForeignKeyConstraint(["rm_staff_no"], ["staff.staff_no"], name=op.f("fk_customers_rm_staff_no_staff")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
         sa.UniqueConstraint("customer_no", name=op.f("uq_customers_customer_no")),
         sa.UniqueConstraint("one_id", name=op.f("uq_customers_one_id")),
@@ -157,9 +149,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=64), nullable=True),
         sa.Column("notice_version", sa.String(length=32), nullable=True),
         sa.Column("row_hash", sa.String(length=32), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["one_id"], ["customers.one_id"], name=op.f("fk_consent_records_one_id_customers")
-        ),
+        sa.ForeignKeyConstraint(["one_id"], ["customers.one_id"], name=op.f("fk_consent_records_one_id_customers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_consent_records")),
         sa.UniqueConstraint(
             "customer_no",
@@ -182,9 +172,7 @@ def upgrade() -> None:
         sa.Column("masked", sa.String(length=64), nullable=False),
         sa.Column("detached", sa.Boolean(), nullable=False),
         sa.Column("created_at", huoke.platform.db.UtcDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["one_id"], ["customers.one_id"], name=op.f("fk_customer_identities_one_id_customers")
-        ),
+        sa.ForeignKeyConstraint(["one_id"], ["customers.one_id"], name=op.f("fk_customer_identities_one_id_customers")),
         sa.ForeignKeyConstraint(
             ["origin_one_id"],
             ["customers.one_id"],
