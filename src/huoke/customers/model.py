@@ -32,26 +32,40 @@ CARD_ROLES = ("primary", "supplementary")
 CONSENT_CHANNELS = ("sms", "email", "wechat", "wecom", "push", "phone", "all")
 CONSENT_PURPOSES = ("marketing", "service", "risk")
 CONSENT_STATUSES = ("granted", "withdrawn")
-STANDARD_CUSTOMER_COLUMNS = frozenset(
-    {
-        "customer_no",
-        "name",
-        "gender",
-        "birth_date",
-        "phone",
-        "email",
-        "id_card_no",
-        "wechat_openid",
-        "wechat_unionid",
-        "branch_code",
-        "rm_staff_no",
-        "opened_at",
-        "risk_level",
-        "occupation",
-        "marital_status",
-        "city",
-    }
+# Column order of the import files (CONTRACTS.md §2).
+CUSTOMER_COLUMNS = (
+    "customer_no",
+    "name",
+    "gender",
+    "birth_date",
+    "phone",
+    "email",
+    "id_card_no",
+    "wechat_openid",
+    "wechat_unionid",
+    "branch_code",
+    "rm_staff_no",
+    "opened_at",
+    "risk_level",
+    "occupation",
+    "marital_status",
+    "city",
 )
+HOLDING_COLUMNS = (
+    "account_no",
+    "customer_no",
+    "product_code",
+    "product_type",
+    "status",
+    "opened_at",
+    "closed_at",
+    "balance",
+    "credit_limit",
+    "card_level",
+    "card_role",
+    "approved_at",
+)
+STANDARD_CUSTOMER_COLUMNS = frozenset(CUSTOMER_COLUMNS)
 ATTRIBUTE_TYPES = ("string", "number", "date", "boolean")
 
 

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
+from huoke.customers import model
 from huoke.demo.catalogue import COFFEE_CARD, PRODUCTS
 from huoke.demo.consent_history import CONSENT_COLUMNS, ConsentHistories
 from huoke.demo.dates import iso_day
@@ -32,25 +33,7 @@ ORG_COLUMNS = ("code", "name", "parent_code", "level")
 STAFF_COLUMNS = ("staff_no", "name", "org_code", "role", "phone")
 PRODUCT_COLUMNS = ("product_code", "name", "product_type", "risk_level")
 CUSTOM_ATTRIBUTE_COLUMNS = ("member_since_channel", "preferred_language")
-CUSTOMER_COLUMNS = (
-    "customer_no",
-    "name",
-    "gender",
-    "birth_date",
-    "phone",
-    "email",
-    "id_card_no",
-    "wechat_openid",
-    "wechat_unionid",
-    "branch_code",
-    "rm_staff_no",
-    "opened_at",
-    "risk_level",
-    "occupation",
-    "marital_status",
-    "city",
-    *CUSTOM_ATTRIBUTE_COLUMNS,
-)
+CUSTOMER_COLUMNS = (*model.CUSTOMER_COLUMNS, *CUSTOM_ATTRIBUTE_COLUMNS)
 PROGRESS_EVERY = 10_000
 SPOUSE_SHARE = 0.2  # of married customers whose spouse banks here too
 SUPPLEMENTARY_SHARE = 0.35  # of such spouses of coffee cardholders who hold a supplementary card

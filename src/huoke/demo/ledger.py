@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from random import Random
 
+from huoke.customers import model
 from huoke.demo.catalogue import Product
 from huoke.demo.dates import iso_day, iso_timestamp
 from huoke.demo.identifiers import AccountNumbers
 from huoke.demo.people import Person
 from huoke.demo.sampling import days_between, money
 
-HOLDING_COLUMNS = (
-    "account_no",
-    "customer_no",
-    "product_code",
-    "product_type",
-    "status",
-    "opened_at",
-    "closed_at",
-    "balance",
-    "credit_limit",
-    "card_level",
-    "card_role",
-    "approved_at",
-)
+HOLDING_COLUMNS = model.HOLDING_COLUMNS
 HoldingRow = tuple[str, str, str, str, str, str, str, str, str, str, str, str]
 
 _ACCOUNT_KIND = {
