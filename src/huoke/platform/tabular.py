@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -169,7 +170,7 @@ class _Line:
     size: int  # in bytes, as in the file
 
 
-class _LineSource:
+class _LineSource(ABC):
     """CSV and JSON lines: decoded physical lines, read lazily in ``chunks()`` with progress counted."""
 
     _kind = "text file"
@@ -203,8 +204,9 @@ class _LineSource:
         self.bytes_read = 0  # progress counts from ``chunks()``
         return first
 
+    @abstractmethod
     def _records(self, lines: Iterator[_Line]) -> Iterator[SourceRecord]:
-        raise NotImplementedError
+        """Turn the file's physical lines into records (CSV and JSON lines differ here)."""
 
 
 def _batched(records: Iterator[SourceRecord], size: int) -> Iterator[list[SourceRecord]]:
