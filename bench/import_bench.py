@@ -446,6 +446,7 @@ def _machine(pg_url: str | None) -> dict[str, Any]:
         "memory": _proc_field("/proc/meminfo", "MemTotal"),
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
+        "git": _git_state(),
     }
     if pg_url:
         engine = create_engine(pg_url)
@@ -458,6 +459,22 @@ def _machine(pg_url: str | None) -> dict[str, Any]:
             engine.dispose()
         info["postgres_url"] = make_url(pg_url).render_as_string()
     return info
+
+
+def _git_state() -> str | None:
+    """The commit measured, "+dirty" when tracked files differ from it; read-only (no index refresh)."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    try:
+        head, dirty = (
+            subprocess.run([git, *cmd], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.strip()
+            for cmd in (("rev-parse", "--short", "HEAD"), ("status", "--porcelain", "--untracked-files=no"))
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return f"{head}+dirty" if dirty else head
 
 
 def _proc_field(path: str, name: str) -> str | None:
