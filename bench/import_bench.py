@@ -47,6 +47,7 @@ from rich.table import Table
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from huoke.customers import model
 from huoke.customers.import_service import import_file
 from huoke.customers.model import STANDARD_CUSTOMER_COLUMNS
 from huoke.demo.generator import generate_bank
@@ -99,22 +100,7 @@ CUSTOMER_COLUMNS = (
     "created_at",
     "updated_at",
 )
-CUSTOMER_SOURCE = (
-    "customer_no",
-    "name",
-    "gender",
-    "birth_date",
-    "phone",
-    "email",
-    "id_card_no",
-    "branch_code",
-    "rm_staff_no",
-    "opened_at",
-    "risk_level",
-    "occupation",
-    "marital_status",
-    "city",
-)
+CUSTOMER_SOURCE = tuple(c for c in model.CUSTOMER_COLUMNS if not c.startswith("wechat_"))
 HOLDING_COLUMNS = (
     "account_bidx",
     "account_masked",
@@ -133,20 +119,7 @@ HOLDING_COLUMNS = (
     "row_hash",
     "updated_at",
 )
-HOLDING_SOURCE = (
-    "account_no",
-    "customer_no",
-    "product_code",
-    "product_type",
-    "status",
-    "opened_at",
-    "closed_at",
-    "balance",
-    "credit_limit",
-    "card_level",
-    "card_role",
-    "approved_at",
-)
+HOLDING_SOURCE = model.HOLDING_COLUMNS
 FLOOR_COLUMNS = {"customers": CUSTOMER_COLUMNS, "holdings": HOLDING_COLUMNS}
 
 

@@ -22,10 +22,11 @@ from huoke.customers.reference_import import OrgImporter, ProductImporter, Staff
 from huoke.customers.rows import RowContext
 from huoke.platform.crypto import mask_account, mask_email, mask_id_card, mask_name, mask_phone
 from huoke.platform.errors import InvalidInput
+from huoke.platform.errors_file import ErrorsFile
 from huoke.platform.mapping import ColumnMapping
 from huoke.platform.runtime import Runtime
 from huoke.platform.store import ImportRunRow, append_audit
-from huoke.platform.tabular import ErrorsFile, FieldProblem, RecordSource, SourceRecord, open_records
+from huoke.platform.tabular import FieldProblem, RecordSource, SourceRecord, open_records
 
 IMPORTERS: dict[str, Callable[[], KindImporter]] = {
     "org": OrgImporter,

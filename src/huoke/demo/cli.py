@@ -12,7 +12,7 @@ from rich.table import Table
 
 from huoke.customers.import_service import import_file
 from huoke.customers.summary import portfolio_summary
-from huoke.demo.generator import generate_bank
+from huoke.demo.generator import GeneratedBank, generate_bank
 from huoke.platform.console import emit, progress_bar, stderr, user_errors
 from huoke.platform.errors import InvalidInput
 from huoke.platform.service import PlatformFactory
@@ -76,14 +76,7 @@ def _run_showcase(factory: PlatformFactory, *, customers: int, seed: int, quiet:
     start = datetime.combine(today, time(9, 0), tzinfo=runtime.settings.zone)
     factory.platform().init(mode="simulated", start=start)
     files_dir = runtime.settings.data_dir / "demo-files"
-    with progress_bar("generate bank", customers, enabled=not quiet) as advance:
-        bank = generate_bank(
-            files_dir,
-            customers=customers,
-            seed=seed,
-            as_of=today,
-            progress=lambda kind, n: advance(n) if kind == "customers" else None,
-        )
+    bank = _generate(files_dir, customers=customers, seed=seed, as_of=today, quiet=quiet)
     imports = {}
     for kind in IMPORT_ORDER:
         path = bank.files[kind]
@@ -102,7 +95,20 @@ def _run_showcase(factory: PlatformFactory, *, customers: int, seed: int, quiet:
     }
 
 
+def _generate(out: Path, *, customers: int, seed: int, as_of: date, quiet: bool) -> GeneratedBank:
+    """Write the synthetic bank with a progress bar over its customers."""
+    with progress_bar("generate bank", customers, enabled=not quiet) as advance:
+        return generate_bank(
+            out,
+            customers=customers,
+            seed=seed,
+            as_of=as_of,
+            progress=lambda kind, n: advance(n) if kind == "customers" else None,
+        )
+
+
 def generate(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option(help="folder for the CSV files")],
     customers: Annotated[int, typer.Option(min=1)] = 20_000,
     seed: Annotated[int, typer.Option()] = 7,
@@ -111,15 +117,9 @@ def generate(
 ) -> None:
     """Write a synthetic city commercial bank as import files (CONTRACTS.md §2)."""
     with user_errors(as_json=as_json):
-        day = _day(as_of) if as_of else date.today()  # noqa: DTZ011 - a business date chosen by the user
-        with progress_bar("generate bank", customers, enabled=not as_json) as advance:
-            bank = generate_bank(
-                out,
-                customers=customers,
-                seed=seed,
-                as_of=day,
-                progress=lambda kind, n: advance(n) if kind == "customers" else None,
-            )
+        factory: PlatformFactory = ctx.obj
+        day = _day(as_of) if as_of else datetime.now(factory.settings.zone).date()
+        bank = _generate(out, customers=customers, seed=seed, as_of=day, quiet=as_json)
     result = {
         "out": str(out),
         "as_of": day.isoformat(),

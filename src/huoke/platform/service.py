@@ -64,6 +64,8 @@ class Platform:
 class PlatformFactory(Protocol):
     """What every CLI command finds in ``ctx.obj``: the runtime and platform, built on first use."""
 
+    settings: Settings
+
     def runtime(self) -> Runtime: ...
 
     def platform(self) -> Platform: ...

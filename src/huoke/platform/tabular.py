@@ -30,7 +30,6 @@ PREVIEW_CHARS = 200
 UNCLOSED_QUOTE = 'a quoted value opened on this line is not closed (a " without its closing ")'
 JSON_LINES = dict.fromkeys((".jsonl", ".ndjson", ".json"), "jsonl")
 KINDS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", **JSON_LINES}  # by extension, lower case
-ERRORS_HEADER = ("row", "column", "value", "reason")
 
 
 @dataclass(frozen=True)
@@ -419,50 +418,3 @@ def _parquet_shape(path: Path) -> tuple[int, list[str]]:
             return int(parquet.metadata.num_rows), list(parquet.schema_arrow.names)
     except (pa.ArrowException, OSError) as error:
         raise _invalid(path, f"is not a readable Parquet file ({error})", "invalid_file") from error
-
-
-# ------------------------------------------------------------------------------------------- errors file
-class ErrorsFile:
-    """CSV of rejected rows (``row,column,value,reason``), UTF-8 with a BOM so Excel on Chinese Windows
-    shows it right. Created at the first problem: a clean import leaves no file behind."""
-
-    def __init__(self, path: Path) -> None:
-        self.path, self.count = path, 0
-        self._handle: IO[str] | None = None
-
-    @property
-    def path_if_written(self) -> Path | None:
-        return self.path if self.count else None
-
-    def add(self, row: int, problem: FieldProblem) -> None:
-        if self._handle is None:
-            self._handle = self.path.open("w", encoding="utf-8-sig", newline="")
-            csv.writer(self._handle).writerow(ERRORS_HEADER)
-        cells = (row, _excel_safe(problem.column), _excel_safe(problem.value), problem.reason)
-        csv.writer(self._handle).writerow(cells)
-        self.count += 1
-
-    def add_record(self, record: SourceRecord) -> None:
-        for problem in record.problems:
-            self.add(record.row, problem)
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-
-    def __enter__(self) -> ErrorsFile:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-def _excel_safe(text: str) -> str:
-    """Excel runs a cell starting with = + - @ as a formula; a leading ' keeps a hostile value inert."""
-    if text[:1] not in ("=", "+", "-", "@", "\t", "\r"):
-        return text
-    try:
-        float(text)
-    except ValueError:
-        return "'" + text
-    return text

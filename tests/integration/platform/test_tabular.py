@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from huoke.platform.errors import InvalidInput
+from huoke.platform.errors_file import ErrorsFile
 from huoke.platform.tabular import (
     SAMPLE_BYTES,
-    ErrorsFile,
     FieldProblem,
     SourceRecord,
     detect_encoding,
