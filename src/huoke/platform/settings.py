@@ -37,6 +37,18 @@ class Settings(BaseSettings):
     import_chunk_size: int = Field(default=2000, ge=1, le=100_000)
     max_field_length: int = Field(default=512, ge=16)
     sql_echo: bool = False
+    # lake and query engine (docs/lake.md)
+    lake_url: str | None = Field(default=None, description="lake root; default <data-dir>/lake")
+    query_backend: Literal["duckdb", "pyspark", "postgres"] = "duckdb"
+    # live ingestion (docs/events.md)
+    ingest_max_items: int = Field(default=1000, ge=1, le=100_000)
+    ingest_max_bytes: int = Field(default=1_048_576, ge=1024)
+    event_max_future_skew_seconds: int = Field(default=300, ge=0)
+    # durable work queue (docs/work-queue.md)
+    worker_batch_size: int = Field(default=200, ge=1, le=10_000)
+    worker_lease_seconds: int = Field(default=60, ge=1)
+    worker_max_attempts: int = Field(default=8, ge=1)
+    worker_poll_seconds: float = Field(default=0.5, gt=0)
 
     @property
     def database(self) -> str:
@@ -44,6 +56,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'huoke.db').resolve()}"
+
+    @property
+    def lake_root(self) -> str:
+        """Where the Parquet lake lives: a local path or an fsspec URL."""
+        return self.lake_url or str((self.data_dir / "lake").resolve())
 
     @property
     def zone(self) -> ZoneInfo:
