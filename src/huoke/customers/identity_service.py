@@ -75,6 +75,11 @@ def _normalise(kind: str, raw: str, today: Any) -> str:
     return raw.strip()
 
 
+def attach_observation(session: Session, keys: list[Key], now: datetime) -> str:
+    """Record keys seen together on an identity unit (an existing anonymous chain or a new one); no resolution."""
+    return _attach(session, keys, now)[0]
+
+
 def _attach(session: Session, keys: list[Key], now: datetime) -> tuple[str, bool]:
     """Extend the one anonymous observation chain holding any of these keys, or start a new one."""
     holders = set(

@@ -11,6 +11,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from huoke.customers import model as m
+from huoke.customers.observations import (
+    Observed,
+    accounts_of,
+    profile_units,
+    resolve_observations,
+    units_of_customers,
+)
 from huoke.customers.resolution import resolve
 from huoke.customers.store import (
     ConsentRow,
@@ -262,3 +269,27 @@ def _linking_keys(session: Session, unit: str, survivor: str) -> list[str]:
         )
     )
     return sorted(own & others)
+
+
+# Used by the events context inside its own ingestion transaction (one transaction per batch).
+__all__ = [
+    "CustomerLookup",
+    "Observed",
+    "accounts_of",
+    "list_conflicts",
+    "list_merges",
+    "profile_of",
+    "profile_units",
+    "resolve_observations",
+    "show_customer",
+    "undo_merge",
+    "units_of_customers",
+]
+
+
+def profile_of(session: Session, one_id: str) -> str:
+    """The live profile a ONE_ID belongs to now (a merged unit's survivor); NotFound for an unknown id."""
+    row = session.scalars(select(CustomerRow).where(CustomerRow.one_id == one_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"no customer with ONE_ID {one_id}", code="customer_not_found")
+    return row.merged_into or row.one_id

@@ -1,1 +1,1 @@
-"""huoke events context."""
+"""Live events and transactions: schemas, ingestion with ONE_ID, idempotency, subscribers, lake export, timeline."""

@@ -39,3 +39,18 @@ def test_init_twice_is_idempotent_and_keeps_the_simulated_clock(tmp_path: Path, 
     assert first == second
     assert second["now"] == "2026-11-24T09:00:00+08:00"
     runtime.close()
+
+
+def test_the_migrations_create_exactly_the_tables_the_code_declares(tmp_path: Path, database_url: str | None) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from huoke.app import all_metadata
+
+    runtime = build_runtime(make_settings(tmp_path / "data", database_url))
+    migrate.upgrade(runtime.engine)
+    with runtime.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        differences = compare_metadata(context, all_metadata())
+    runtime.close()
+    assert differences == []
