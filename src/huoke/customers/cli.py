@@ -58,10 +58,10 @@ def import_command(
     """Import a file of KIND; rejected rows go to an errors CSV, the rest is stored (idempotent)."""
     with user_errors(as_json=as_json):
         if kind in LATER_KINDS:
-            raise InvalidInput(
-                f"importing {kind} arrives with live events and the lake; this version imports {', '.join(IMPORTERS)}",
-                code="kind_not_available",
+            emit(
+                _activity_import(ctx, kind, file, history=history, quiet=as_json), as_json=as_json, render=_render_live
             )
+            return
         if history:
             raise InvalidInput("--history applies to transactions and events only", code="bad_option")
         runtime = _runtime(ctx)
@@ -76,6 +76,23 @@ def import_command(
                 progress=lambda done, _total: advance(done),
             )
     emit(summary.as_dict(), as_json=as_json, render=_render_import)
+
+
+def _activity_import(ctx: typer.Context, kind: str, file: Path, *, history: bool, quiet: bool) -> dict[str, Any]:
+    """Transactions and events belong to the events context, which the composition root plugs in here."""
+    importer = ctx.meta.get("huoke.importers", {}).get(kind)
+    if importer is None:
+        raise InvalidInput(
+            f"importing {kind} needs the events context, which is not installed", code="kind_not_available"
+        )
+    result: dict[str, Any] = importer(ctx, kind, file, history=history, quiet=quiet)
+    return result
+
+
+def _render_live(r: dict[str, Any]) -> None:
+    stderr.print(f"{r['accepted']} accepted, {r['duplicates']} duplicates, {r['rejected']} rejected")
+    if r.get("errors_file"):
+        stderr.print(f"rejected rows and reasons: {r['errors_file']}")
 
 
 def _render_import(r: dict[str, Any]) -> None:

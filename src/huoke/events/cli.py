@@ -77,6 +77,17 @@ def live_import(ingestion: service.Ingestion, kind: LiveKind, file: Path, *, qui
     return {**report.as_dict(), "errors_file": str(errors) if errors else None}
 
 
+def import_activity(ctx: typer.Context, kind: str, file: Path, *, history: bool, quiet: bool) -> dict[str, Any]:
+    """`huoke import transactions|events FILE [--history]`: live ingestion, or a history load into the lake."""
+    if kind not in ("events", "transactions"):
+        raise InvalidInput(f"{kind} is not an activity kind", code="bad_kind")
+    live_kind: LiveKind = "events" if kind == "events" else "transactions"
+    if history:
+        raise InvalidInput("history loads into the lake are not available yet", code="kind_not_available")
+    result = live_import(_ingestion(ctx), live_kind, file, quiet=quiet)
+    return {key: result[key] for key in ("accepted", "rejected", "duplicates", "errors_file")}
+
+
 def _render_ingest(r: dict[str, Any]) -> None:
     stderr.print(f"{r['accepted']} accepted, {r['duplicates']} duplicates, {r['rejected']} rejected")
     if r.get("errors_file"):

@@ -272,9 +272,9 @@ def register_event_type(
 def list_event_types(runtime: Runtime) -> list[dict[str, Any]]:
     """Every event type the ingestion accepts: the standard catalogue and registered custom types."""
     with runtime.uow() as uow:
-        custom = list(uow.session.scalars(select(EventTypeRow).order_by(EventTypeRow.name)))
+        custom = [
+            {"name": r.name, "standard": False, "version": r.version, "schema": r.schema, "description": r.description}
+            for r in uow.session.scalars(select(EventTypeRow).order_by(EventTypeRow.name))
+        ]
     standard = [{"name": n, "standard": True, "version": 1, "schema": s} for n, s in catalogue.STANDARD_SCHEMAS.items()]
-    return standard + [
-        {"name": r.name, "standard": False, "version": r.version, "schema": r.schema, "description": r.description}
-        for r in custom
-    ]
+    return standard + custom

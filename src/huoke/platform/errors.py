@@ -27,6 +27,12 @@ class InvalidInput(HuokeError):
     http_status = 422
 
 
+class MalformedRequest(HuokeError):
+    """A request that cannot be read at all (malformed JSON): nothing in it was processed."""
+
+    http_status = 400
+
+
 class NotFound(HuokeError):
     http_status = 404
 

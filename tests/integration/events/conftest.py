@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -44,6 +43,6 @@ def recorder() -> Recorder:
 
 
 @pytest.fixture
-def ingestion(bank_runtime: Runtime, recorder: Recorder) -> Iterator[Ingestion]:
+def ingestion(bank_runtime: Runtime, recorder: Recorder) -> Ingestion:
     subscriptions = Subscriptions([Subscriber("test.recorder", EVENT_TOPICS | TXN_TOPICS, recorder)])
-    yield Ingestion(bank_runtime, subscriptions)
+    return Ingestion(bank_runtime, subscriptions)

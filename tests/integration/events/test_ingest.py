@@ -14,8 +14,8 @@ from huoke.events.service import Ingestion
 from huoke.events.store import EventRow, TransactionRow
 from huoke.platform.errors import InvalidInput, PayloadTooLarge
 from huoke.platform.runtime import Runtime
-from huoke.platform.worker import WorkQueue
 from huoke.platform.work_store import WorkItemRow
+from huoke.platform.worker import WorkQueue
 from tests.conftest import START
 from tests.integration.events.conftest import Recorder
 
@@ -61,13 +61,17 @@ def test_each_bad_event_is_rejected_with_field_and_reason_and_the_rest_accepted(
     )
 
     assert statuses(report) == ["accepted"] + ["rejected"] * 7
-    assert errors_of(report, 1)[0][0] == "type" and "unknown event type" in errors_of(report, 1)[0][1]
+    assert errors_of(report, 1)[0][0] == "type"
+    assert "unknown event type" in errors_of(report, 1)[0][1]
     assert errors_of(report, 2) == [("properties.dwell_seconds", "'long' is not of type 'number'")]
-    assert errors_of(report, 3)[0][0] == "identity" and "missing identity" in errors_of(report, 3)[0][1]
-    assert errors_of(report, 4)[0][0] == "occurred_at" and "in the future" in errors_of(report, 4)[0][1]
+    assert errors_of(report, 3)[0][0] == "identity"
+    assert "missing identity" in errors_of(report, 3)[0][1]
+    assert errors_of(report, 4)[0][0] == "occurred_at"
+    assert "in the future" in errors_of(report, 4)[0][1]
     assert errors_of(report, 5)[0][0] == "occurred_at"
     assert errors_of(report, 6) == [("identity.customer_no", "no customer with this number")]
-    assert report.as_dict()["accepted"] == 1 and report.as_dict()["rejected"] == 7
+    assert report.as_dict()["accepted"] == 1
+    assert report.as_dict()["rejected"] == 7
     assert count(ingestion.runtime, EventRow) == 1
 
 
@@ -129,7 +133,8 @@ def test_an_anonymous_device_gets_a_profile_that_merges_when_the_person_logs_in(
 
     unit = anonymous.results[0].one_id
     c1 = customers.show_customer(ingestion.runtime, CustomerLookup(customer_no="C1"))["one_id"]
-    assert unit is not None and unit != c1
+    assert unit is not None
+    assert unit != c1
     assert identified.results[0].status == "accepted"
     with ingestion.runtime.uow() as uow:
         assert customers.profile_of(uow.session, unit) == c1

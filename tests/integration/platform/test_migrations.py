@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from huoke.app import build_platform
+from huoke.app import all_metadata, build_platform
 from huoke.customers.import_service import import_file
 from huoke.platform import migrate
 from huoke.platform.runtime import build_runtime
@@ -42,11 +44,6 @@ def test_init_twice_is_idempotent_and_keeps_the_simulated_clock(tmp_path: Path, 
 
 
 def test_the_migrations_create_exactly_the_tables_the_code_declares(tmp_path: Path, database_url: str | None) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.runtime.migration import MigrationContext
-
-    from huoke.app import all_metadata
-
     runtime = build_runtime(make_settings(tmp_path / "data", database_url))
     migrate.upgrade(runtime.engine)
     with runtime.engine.connect() as conn:
