@@ -20,6 +20,7 @@ from huoke.customers.profile_import import Key
 from huoke.customers.resolution import resolve
 from huoke.customers.store import CustomerRow, HoldingRow, IdentityRow
 from huoke.platform.crypto import PiiCipher
+from huoke.platform.db import key_in
 from huoke.platform.errors import InvalidInput
 
 _IN_BATCH = 500
@@ -75,7 +76,11 @@ def _known_customer_nos(session: Session, numbers: Iterable[str]) -> set[str]:
     for start in range(0, len(wanted), _IN_BATCH):
         chunk = wanted[start : start + _IN_BATCH]
         found.update(
-            n for n in session.scalars(select(CustomerRow.customer_no).where(CustomerRow.customer_no.in_(chunk))) if n
+            n
+            for n in session.scalars(
+                select(CustomerRow.customer_no).where(key_in(CustomerRow.customer_no, chunk, _dialect(session)))
+            )
+            if n
         )
     return found
 
@@ -86,7 +91,8 @@ def _links(session: Session, bidx: Iterable[str]) -> dict[str, list[tuple[str, s
     links: dict[str, list[tuple[str, str, str]]] = {}
     for start in range(0, len(wanted), _IN_BATCH):
         query = select(IdentityRow.value_bidx, IdentityRow.kind, IdentityRow.origin_one_id, IdentityRow.one_id).where(
-            IdentityRow.value_bidx.in_(wanted[start : start + _IN_BATCH]), IdentityRow.detached.is_(False)
+            key_in(IdentityRow.value_bidx, wanted[start : start + _IN_BATCH], _dialect(session)),
+            IdentityRow.detached.is_(False),
         )
         for value, kind, origin, owner in session.execute(query):
             links.setdefault(value, []).append((kind, origin, owner))
@@ -120,7 +126,7 @@ def accounts_of(session: Session, cipher: PiiCipher, account_nos: Iterable[str])
     wanted = sorted(by_bidx)
     for start in range(0, len(wanted), _IN_BATCH):
         query = select(HoldingRow.account_bidx, HoldingRow.account_masked, HoldingRow.customer_no).where(
-            HoldingRow.account_bidx.in_(wanted[start : start + _IN_BATCH])
+            key_in(HoldingRow.account_bidx, wanted[start : start + _IN_BATCH], _dialect(session))
         )
         for bidx, masked, customer_no in session.execute(query):
             found[by_bidx[bidx]] = (bidx, masked, customer_no)
@@ -133,7 +139,7 @@ def units_of_customers(session: Session, numbers: Iterable[str]) -> dict[str, st
     found: dict[str, str] = {}
     for start in range(0, len(wanted), _IN_BATCH):
         query = select(CustomerRow.customer_no, CustomerRow.one_id).where(
-            CustomerRow.customer_no.in_(wanted[start : start + _IN_BATCH])
+            key_in(CustomerRow.customer_no, wanted[start : start + _IN_BATCH], _dialect(session))
         )
         found.update({n: u for n, u in session.execute(query) if n is not None})
     return found
@@ -143,3 +149,7 @@ def profile_units(session: Session, one_id: str) -> list[str]:
     """The profile's own unit and every unit ONE_ID merged into it (where its live items are recorded)."""
     merged = session.scalars(select(CustomerRow.one_id).where(CustomerRow.merged_into == one_id))
     return [one_id, *sorted(merged)]
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name

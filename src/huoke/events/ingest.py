@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huoke.events.model import ItemError
+from huoke.platform.db import key_in
 
 _IN_BATCH = 500
 
@@ -63,18 +65,35 @@ def existing_ids(session: Session, column: Any, ids: Iterable[str]) -> set[str]:
     wanted = sorted(set(ids))
     found: set[str] = set()
     for start in range(0, len(wanted), _IN_BATCH):
-        found.update(session.scalars(select(column).where(column.in_(wanted[start : start + _IN_BATCH]))))
+        chunk = wanted[start : start + _IN_BATCH]
+        found.update(session.scalars(select(column).where(key_in(column, chunk, _dialect(session)))))
     return found
 
 
 def insert_new(session: Session, entity: type[Any], rows: Sequence[dict[str, Any]], key: str) -> set[str]:
-    """Insert rows whose natural key is not yet stored; returns the keys inserted (a concurrent repeat is skipped)."""
+    """Insert rows whose natural key is not yet stored; returns the keys inserted (a concurrent repeat is skipped).
+
+    The caller has already dropped keys it saw stored, so a conflict here means a concurrent request with the same
+    id. PostgreSQL first tries a plain pipelined executemany in a savepoint (fast, and short statements the driver
+    caches); only if that meets a conflict does it insert again skipping conflicts and returning what went in.
+    """
     if not rows:
         return set()
-    dialect = session.get_bind().dialect.name
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = make(entity).on_conflict_do_nothing(index_elements=[key]).returning(getattr(entity, key))
+    table = cast(Table, entity.__table__)  # Core, not ORM bulk: one cached statement, many parameter sets
+    if _dialect(session) == "postgresql":
+        try:
+            with session.begin_nested():
+                session.execute(table.insert(), list(rows))
+            return {row[key] for row in rows}
+        except IntegrityError:
+            pass  # a concurrent duplicate: fall through to the conflict-skipping insert
+    make = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+    statement = make(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
     return set(session.scalars(statement, list(rows)))
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def mark_repeats_in_batch(results: Sequence[ItemResult], seen: set[str]) -> None:

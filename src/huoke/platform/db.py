@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, any_, bindparam, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -99,3 +99,13 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+
+
+def key_in(column: Any, values: list[Any], dialect_name: str) -> Any:
+    """``column IN values`` as one array parameter on PostgreSQL (``= ANY(:values)``): one short statement the
+    driver caches whatever the number of values, instead of one placeholder per value."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY  # noqa: PLC0415 - only PostgreSQL stores need it
+
+        return column == any_(bindparam("key_values", values, type_=ARRAY(column.type), unique=True))
+    return column.in_(values)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from huoke.customers import service as customers
 from huoke.customers.service import CustomerLookup
 from huoke.events import service
+from huoke.events.ingest import insert_new
 from huoke.events.service import Ingestion
 from huoke.events.store import EventRow, TransactionRow
 from huoke.platform.errors import InvalidInput, PayloadTooLarge
@@ -197,3 +198,17 @@ def test_an_oversized_batch_is_refused_whole(ingestion: Ingestion) -> None:
     with pytest.raises(PayloadTooLarge):
         ingestion.events([event(f"e-{i}") for i in range(limit + 1)], actor="t")
     assert count(ingestion.runtime, EventRow) == 0
+
+
+def test_a_concurrent_repeat_is_skipped_by_the_insert_itself(ingestion: Ingestion) -> None:
+    """Two requests with one event id can both pass the duplicate check; the insert still stores it once."""
+    ingestion.events([event("e-race")], actor="t")
+    row = {"type": "login", "occurred_at": START, "received_at": START, "one_id": "u", "properties": {}}
+    with ingestion.runtime.uow() as uow:
+        inserted = insert_new(
+            uow.session, EventRow, [{**row, "event_id": "e-race"}, {**row, "event_id": "e-new"}], "event_id"
+        )
+        uow.commit()
+
+    assert inserted == {"e-new"}
+    assert count(ingestion.runtime, EventRow) == 2
