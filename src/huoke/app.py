@@ -10,9 +10,13 @@ from huoke.platform.db import Base
 from huoke.platform.runtime import Runtime, build_runtime
 from huoke.platform.service import Platform
 from huoke.platform.settings import Settings
+from huoke.platform.work import Subscriptions
+from huoke.platform.worker import WorkQueue
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from huoke.events.service import Ingestion
 
 __all__ = ["Runtime", "all_metadata", "build_platform", "build_runtime", "create_app"]
 
@@ -20,14 +24,35 @@ __all__ = ["Runtime", "all_metadata", "build_platform", "build_runtime", "create
 def all_metadata() -> MetaData:
     """The metadata of every context's tables (for migrations and test schemas)."""
     import huoke.customers.store
-    import huoke.platform.store  # noqa: F401
+    import huoke.events.store
+    import huoke.platform.store
+    import huoke.platform.work_store  # noqa: F401
 
     return Base.metadata
 
 
+def build_subscriptions(runtime: Runtime) -> Subscriptions:
+    """Every context's subscribers to the work queue, by topic (each context registers its own here)."""
+    from huoke.events import activity
+
+    return Subscriptions([activity.subscriber()])
+
+
+def build_ingestion(runtime: Runtime) -> Ingestion:
+    """Live ingestion of events and transactions, enqueueing work for every subscriber."""
+    from huoke.events.service import Ingestion
+
+    return Ingestion(runtime, build_subscriptions(runtime))
+
+
+def build_work_queue(runtime: Runtime) -> WorkQueue:
+    """The work queue that `huoke worker`, `huoke serve` and `huoke run --until` deliver from."""
+    return WorkQueue(runtime, build_subscriptions(runtime))
+
+
 def build_platform(runtime: Runtime) -> Platform:
     """The platform service with every context's due work registered for `huoke run --until`."""
-    return Platform(runtime=runtime, due_work=[])
+    return Platform(runtime=runtime, due_work=[build_work_queue(runtime).drain])
 
 
 def build(settings: Settings) -> tuple[Runtime, Platform]:
@@ -41,6 +66,8 @@ def create_app(settings: Settings) -> FastAPI:
     Raises ConfigurationError (for example missing or development keys in the prod profile).
     """
     from huoke.customers.api import router as customers_router
+    from huoke.events.api import router as events_router
+    from huoke.events.lake_service import history_reader
     from huoke.platform.http import build_api
 
     runtime = build_runtime(settings)
@@ -49,4 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     except Exception:
         runtime.close()
         raise
-    return build_api(runtime, [customers_router])
+    app = build_api(runtime, [customers_router, events_router])
+    app.state.ingestion = build_ingestion(runtime)
+    app.state.timeline_history = history_reader(runtime)
+    return app

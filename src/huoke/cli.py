@@ -14,6 +14,7 @@ from huoke.platform import cli as platform_cli
 from huoke.platform.runtime import Runtime, build_runtime
 from huoke.platform.service import Platform
 from huoke.platform.settings import Settings
+from huoke.platform.worker import WorkQueue
 
 INTERNAL_ERROR_EXIT = 70
 
@@ -49,6 +50,11 @@ class CliContext:
             self._platform = build_platform(self.runtime())
         return self._platform
 
+    def work_queue(self) -> WorkQueue:
+        from huoke.app import build_work_queue
+
+        return build_work_queue(self.runtime())
+
 
 @app.callback()
 def root(
@@ -61,14 +67,27 @@ def root(
     """Global options."""
     overrides = {"data_dir": data_dir} if data_dir is not None else {}
     ctx.obj = CliContext(Settings(**overrides))  # type: ignore[arg-type]
+    _inject(ctx)
+
+
+def _inject(ctx: typer.Context) -> None:
+    """What one context's commands need from another, supplied here so contexts stay one-way dependent."""
+    from huoke.app import build_ingestion
+    from huoke.events.cli import import_activity, timeline_section
+
+    ctx.meta["huoke.ingestion"] = build_ingestion
+    ctx.meta["huoke.importers"] = {"events": import_activity, "transactions": import_activity}
+    ctx.meta["huoke.customer_sections"] = {"timeline": timeline_section}
 
 
 def _mount() -> None:
     from huoke.customers import cli as customers_cli
     from huoke.demo import cli as demo_cli
+    from huoke.events import cli as events_cli
 
     platform_cli.register(app)
     customers_cli.register(app)
+    events_cli.register(app)
     demo_cli.register(app)
 
 

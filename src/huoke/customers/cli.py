@@ -114,7 +114,10 @@ def show(
     """The 360° view of one customer, PII masked."""
     with user_errors(as_json=as_json):
         lookup = service.CustomerLookup(customer_no=customer_no, one_id=one_id, phone=phone)
-        view = service.show_customer(_runtime(ctx), lookup)
+        runtime = _runtime(ctx)
+        view = service.show_customer(runtime, lookup)
+        for name, section in ctx.meta.get("huoke.customer_sections", {}).items():
+            view[name] = section(runtime, view["one_id"])  # e.g. the timeline, from the events context
     emit(view, as_json=as_json, render=_render_view)
 
 
@@ -129,6 +132,8 @@ def _render_view(v: dict[str, Any]) -> None:
     _table("holdings", v["holdings"], ("account_no", "product_name", "product_type", "status", "balance"))
     _table("consents in force", v["consents"], ("channel", "purpose", "status", "recorded_at", "source"))
     _table("identities", v["identities"], ("kind", "value"))
+    if "timeline" in v:
+        _table("timeline (newest first)", v["timeline"], ("occurred_at", "kind", "type", "amount", "channel", "source"))
 
 
 def _table(title: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:

@@ -19,6 +19,7 @@ from huoke.customers.observations import (
     units_of_customers,
 )
 from huoke.customers.resolution import resolve
+from huoke.customers.snapshot import identity_directory, snapshot_tables
 from huoke.customers.store import (
     ConsentRow,
     CustomerRow,
@@ -276,12 +277,14 @@ __all__ = [
     "CustomerLookup",
     "Observed",
     "accounts_of",
+    "identity_directory",
     "list_conflicts",
     "list_merges",
     "profile_of",
     "profile_units",
     "resolve_observations",
     "show_customer",
+    "snapshot_tables",
     "undo_merge",
     "units_of_customers",
 ]

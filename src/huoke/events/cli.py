@@ -11,8 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from huoke.events import service
-from huoke.events.files import LiveKind, ingest_file
+from huoke.events import lake_service, service, timeline
+from huoke.events.files import LiveKind, errors_file_path, ingest_file
 from huoke.platform.console import emit, progress_bar, stderr, user_errors
 from huoke.platform.errors import InvalidInput
 from huoke.platform.migrate import require_current
@@ -31,6 +31,10 @@ def register(app: typer.Typer) -> None:
     types.command("register")(register_type)
     events.add_typer(types, name="types")
     app.add_typer(events, name="events")
+    lake = typer.Typer(help="the Parquet lake: export live rows, compact", no_args_is_help=True)
+    lake.command("sync")(lake_sync)
+    lake.command("compact")(lake_compact)
+    app.add_typer(lake, name="lake")
     transactions = typer.Typer(help="live transactions", no_args_is_help=True)
     transactions.command("ingest")(ingest_transactions)
     app.add_typer(transactions, name="transactions")
@@ -83,9 +87,38 @@ def import_activity(ctx: typer.Context, kind: str, file: Path, *, history: bool,
         raise InvalidInput(f"{kind} is not an activity kind", code="bad_kind")
     live_kind: LiveKind = "events" if kind == "events" else "transactions"
     if history:
-        raise InvalidInput("history loads into the lake are not available yet", code="kind_not_available")
+        return _history(ctx, live_kind, file, quiet=quiet)
     result = live_import(_ingestion(ctx), live_kind, file, quiet=quiet)
     return {key: result[key] for key in ("accepted", "rejected", "duplicates", "errors_file")}
+
+
+def _history(ctx: typer.Context, kind: LiveKind, file: Path, *, quiet: bool) -> dict[str, Any]:
+    runtime: Runtime = ctx.obj.runtime()
+    require_current(runtime.engine)
+    errors_path = errors_file_path(runtime.settings.data_dir, kind, file, runtime.now())
+    with progress_bar(f"history {kind} (rows)", None, enabled=not quiet) as advance:
+        summary = lake_service.history_load(runtime, kind=kind, path=file, errors_path=errors_path, progress=advance)
+    return summary.as_dict()
+
+
+def lake_sync(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Export live events and transactions past their watermarks to the lake; refresh the snapshots."""
+    with user_errors(as_json=as_json):
+        runtime: Runtime = ctx.obj.runtime()
+        require_current(runtime.engine)
+        result = lake_service.sync_lake(runtime)
+    emit(
+        result, as_json=as_json, render=lambda r: stderr.print(f"exported {r['exported']}; snapshots {r['snapshots']}")
+    )
+
+
+def lake_compact(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Merge each date's small lake files into large ones sorted by customer; remove replaced files later."""
+    with user_errors(as_json=as_json):
+        runtime: Runtime = ctx.obj.runtime()
+        require_current(runtime.engine)
+        result = lake_service.compact_lake(runtime)
+    emit(result, as_json=as_json, render=lambda r: stderr.print(f"compacted {r['compacted']}"))
 
 
 def _render_ingest(r: dict[str, Any]) -> None:
@@ -138,3 +171,9 @@ def _read_json(path: Path) -> Any:
         raise InvalidInput(
             f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", code="malformed_json"
         ) from exc
+
+
+def timeline_section(runtime: Runtime, one_id: str) -> list[dict[str, Any]]:
+    """The newest 20 items of a customer's timeline, for `huoke customers show`."""
+    query = timeline.TimelineQuery(one_id, limit=20)
+    return list(timeline.timeline(runtime, query, lake_service.history_reader(runtime))["entries"])

@@ -31,7 +31,7 @@ def ingest_file(
     settings = ingestion.runtime.settings
     source = open_records(path, chunk_size=settings.ingest_max_items, max_field_length=settings.max_field_length)
     total = BatchReport(_ID_FIELD[kind])
-    with ErrorsFile(_errors_path(settings.data_dir, kind, path, ingestion.runtime.now())) as errors:
+    with ErrorsFile(errors_file_path(settings.data_dir, kind, path, ingestion.runtime.now())) as errors:
         for chunk in source.chunks():
             report = _ingest_chunk(ingestion, kind, chunk, actor)
             for record, result in zip(chunk, report.results, strict=True):
@@ -82,7 +82,7 @@ def _masked(field: str, value: Any) -> str:
     return text
 
 
-def _errors_path(data_dir: Path, kind: str, path: Path, started: datetime) -> Path:
+def errors_file_path(data_dir: Path, kind: str, path: Path, started: datetime) -> Path:
     folder = data_dir / "import-errors"
     folder.mkdir(parents=True, exist_ok=True)
     stamp = started.strftime("%Y%m%dT%H%M%S")

@@ -11,12 +11,13 @@ from typing import Annotated, Any
 
 import typer
 
-from huoke.platform import apikeys
+from huoke.platform import apikeys, work_cli
 from huoke.platform.clock import ClockError, parse_instant
 from huoke.platform.console import emit, stderr, user_errors
 from huoke.platform.errors import InvalidInput
 from huoke.platform.service import Platform, PlatformFactory
 from huoke.platform.settings import KEY_BYTES
+from huoke.platform.worker import BackgroundWorker
 
 
 class ClockChoice(StrEnum):
@@ -39,6 +40,7 @@ def register(app: typer.Typer) -> None:
     api_keys.command("revoke")(revoke_api_key)
     app.add_typer(api_keys, name="apikeys")
     app.command("serve")(serve)
+    work_cli.register(app)
 
 
 def _platform(ctx: typer.Context) -> Platform:
@@ -130,15 +132,24 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port", min=1, max=65535)] = 8000,
 ) -> None:
-    """Serve the HTTP API (docs at /api/v1/docs); refuses to start with unsafe PII keys."""
+    """Serve the HTTP API (docs at /api/v1/docs) with an in-process worker; refuses unsafe PII keys."""
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
     with user_errors(as_json=False):
         factory: PlatformFactory = ctx.obj
         api = factory.api()
+        background = BackgroundWorker(work_cli.work_queue(ctx))
     server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_level="info"))
     logging.getLogger("uvicorn.access").addFilter(_drop_query_string)  # after Config set up logging
-    server.run()
+    background.start()
+    # uvicorn shuts down on SIGTERM/SIGINT, then raises the signal again: this handler takes it, so the
+    # worker below gets to finish its current item instead of the process dying mid-batch.
+    with work_cli.stop_on_signals(background.stopping):
+        try:
+            server.run()
+        finally:
+            if not background.stop():
+                stderr.print("the in-process worker is still busy; its leased items will be delivered again later")
 
 
 def _drop_query_string(record: logging.LogRecord) -> bool:

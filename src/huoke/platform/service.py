@@ -13,6 +13,7 @@ from huoke.platform import migrate
 from huoke.platform.clockstate import ClockMode, advance_clock, clock_mode, has_clock, load_clock, set_clock
 from huoke.platform.runtime import Runtime
 from huoke.platform.settings import Settings
+from huoke.platform.worker import WorkQueue
 
 # Work that `huoke run --until` drives: each returns how many items it processed up to the instant.
 DueWork = Callable[[datetime], int]
@@ -54,6 +55,8 @@ class Platform:
 
     def run_until(self, until: datetime) -> dict[str, Any]:
         """Advance the simulated clock to ``until``, processing due work on the way (in time order)."""
+        with self.runtime.uow() as uow:
+            advance_clock(uow.session, until)  # refuses a real clock or a move backwards before any work runs
         processed = sum(work(until) for work in self.due_work)
         with self.runtime.uow() as uow:
             advance_clock(uow.session, until)
@@ -69,6 +72,10 @@ class PlatformFactory(Protocol):
     def runtime(self) -> Runtime: ...
 
     def platform(self) -> Platform: ...
+
+    def work_queue(self) -> WorkQueue:
+        """The work queue with every context's subscribers, built by the composition root."""
+        ...
 
     def api(self) -> Any:
         """The ASGI application built by the composition root (the platform never imports it)."""
