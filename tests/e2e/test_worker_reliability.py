@@ -1,7 +1,8 @@
 """Reliability of the work queue with real worker processes (the `huoke worker` command, counting subscribers).
 
-1. Workers are killed with SIGKILL at random moments while 10,000 messages flow in: after restarts every
-   message has had exactly one effect per subscriber and every item is done.
+1. Workers are killed with SIGKILL at random moments while 10,000 events flow in through live ingestion (the
+   same path as `POST /api/v1/events`): after restarts every accepted event has had exactly one effect per
+   subscriber and every item is done.
 2. Two workers on PostgreSQL claim from one queue: no item is claimed or delivered twice, none is skipped.
 """
 
@@ -23,11 +24,14 @@ import pytest
 from sqlalchemy import func, select
 
 from huoke.app import build_platform
+from huoke.customers.import_service import import_file
+from huoke.events.service import Ingestion
 from huoke.platform.runtime import Runtime, build_runtime
 from huoke.platform.work import Message, enqueue_many
 from huoke.platform.work_store import WorkItemRow
 from tests.conftest import _pg_schema_url, make_settings
 from tests.e2e.support.counting_worker import EFFECTS, EFFECTS_METADATA, SUBSCRIBERS, TOPIC, counting_subscriptions
+from tests.integration.customers import bank_files as bank
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES, PER_TRANSACTION, KILLS = 10_000, 250, 6
@@ -83,6 +87,7 @@ class Store:
         EFFECTS_METADATA.create_all(self.runtime.engine)
         self.subscriptions = counting_subscriptions("test")
         self.processes: list[subprocess.Popen[str]] = []
+        self._bank = False
 
     def close(self) -> None:
         """Kill any worker a failed test left running, then let go of the store."""
@@ -103,6 +108,20 @@ class Store:
         with self.runtime.uow() as uow:
             enqueue_many(uow.session, self.subscriptions, messages, now=self.runtime.now())
             uow.commit()
+
+    def ingest(self, first: int, count: int) -> int:
+        """COUNT login events of the test bank's customers, ingested as one batch; how many were accepted."""
+        if not self._bank:
+            files = bank.write_bank(self.tmp / "bank")
+            for kind in ("org", "staff", "products", "customers"):
+                import_file(self.runtime, kind=kind, path=files[kind])
+            self._bank = True
+        at = self.runtime.now().isoformat()
+        events = [
+            {"event_id": f"k{n}", "type": "login", "occurred_at": at, "customer_no": ("C1", "C2")[n % 2]}
+            for n in range(first, first + count)
+        ]
+        return Ingestion(self.runtime, self.subscriptions).events(events, actor="test").count("accepted")
 
     def remaining(self) -> int:
         with self.runtime.uow() as uow:
@@ -149,7 +168,8 @@ def test_workers_killed_at_random_moments_lose_and_double_nothing(store: Store) 
     for batch in range(batches):
         if batch in kill_at:
             _wait_for(workers[-1].running, 30)  # in its loop, idle or busy: fresh work is about to arrive
-        store.enqueue(batch * PER_TRANSACTION, PER_TRANSACTION)
+        accepted = store.ingest(batch * PER_TRANSACTION, PER_TRANSACTION)
+        assert accepted == PER_TRANSACTION
         if batch in kill_at:
             time.sleep(rng.uniform(0, 0.1))  # a random moment while it works on what just arrived
             hits += store.in_flight(workers[-1])
@@ -163,7 +183,7 @@ def test_workers_killed_at_random_moments_lose_and_double_nothing(store: Store) 
     workers[-1].stop()
 
     effects = store.effects()
-    expected = {(s, f"k{n}") for s in SUBSCRIBERS for n in range(MESSAGES)}
+    expected = {(s, f"event:k{n}") for s in SUBSCRIBERS for n in range(MESSAGES)}
     assert set(effects) == expected  # nothing skipped
     assert [pair for pair, n in effects.items() if n != 1] == []  # nothing doubled
     attempts = store.attempts()

@@ -59,6 +59,10 @@ class Subscriber:
         if not self.topics:
             raise InvalidInput(f"subscriber {self.name!r} subscribes to no topic", code="no_topics")
 
+    def takes(self, topic: str) -> bool:
+        """Whether TOPIC is one of this subscriber's topics, named exactly or by a prefix such as ``event.*``."""
+        return topic in self.topics or _by_pattern(topic, self.topics)
+
 
 class Subscriptions:
     """Which subscribers receive which topics. Names are unique: they identify queued items."""
@@ -75,7 +79,7 @@ class Subscriptions:
 
     def for_topic(self, topic: str) -> list[Subscriber]:
         """Subscribers of TOPIC: named exactly, or by a prefix pattern such as ``event.*``."""
-        return [s for s in self._by_name.values() if topic in s.topics or _by_pattern(topic, s.topics)]
+        return [s for s in self._by_name.values() if s.takes(topic)]
 
     def get(self, name: str) -> Subscriber | None:
         return self._by_name.get(name)

@@ -201,7 +201,7 @@ class WorkQueue:
         subscriber = self.subscriptions.get(item.subscriber)
         if subscriber is None:
             return self._park(batch, item, at, f"no subscriber named {item.subscriber!r} is registered (removed?)")
-        if item.topic not in subscriber.topics:
+        if not subscriber.takes(item.topic):
             return self._park(batch, item, at, f"subscriber {item.subscriber!r} no longer takes topic {item.topic!r}")
         if item.attempts > self.max_attempts:
             return self._park(batch, item, at, f"abandoned {item.attempts - 1} times: its worker died handling it")

@@ -50,7 +50,7 @@ def counting_subscriptions(label: str) -> Subscriptions:
             row = {"worker": label, "subscriber": name, "key": item.key, "attempt": item.attempts}
             session.execute(insert(EFFECTS).values(row))
 
-        return Subscriber(name=name, topics=frozenset({TOPIC}), handle=handle)
+        return Subscriber(name=name, topics=frozenset({TOPIC, "event.*"}), handle=handle)
 
     return Subscriptions(subscriber(name) for name in SUBSCRIBERS)
 
