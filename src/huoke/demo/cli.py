@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +12,8 @@ from rich.table import Table
 
 from huoke.customers.import_service import import_file
 from huoke.customers.summary import portfolio_summary
+from huoke.demo.activity import KINDS as ACTIVITY_KINDS
+from huoke.demo.activity import ActivityFiles, activity_window, generate_activity
 from huoke.demo.generator import GeneratedBank, generate_bank
 from huoke.platform.console import emit, progress_bar, stderr, user_errors
 from huoke.platform.errors import InvalidInput
@@ -113,26 +115,61 @@ def generate(
     customers: Annotated[int, typer.Option(min=1)] = 20_000,
     seed: Annotated[int, typer.Option()] = 7,
     as_of: Annotated[str | None, typer.Option(help="business date the bank is generated at (default today)")] = None,
+    days: Annotated[
+        int, typer.Option(min=0, max=3660, help="days of transactions and app events up to the day before --as-of")
+    ] = 0,
     as_json: JsonFlag = False,
 ) -> None:
-    """Write a synthetic city commercial bank as import files (CONTRACTS.md §2)."""
+    """Write a synthetic city commercial bank as import files (CONTRACTS.md §2), with --days of activity."""
     with user_errors(as_json=as_json):
         factory: PlatformFactory = ctx.obj
         day = _day(as_of) if as_of else datetime.now(factory.settings.zone).date()
+        if days:
+            activity_window(days=days, end=day - timedelta(days=1))  # refuse a bad window before any work
         bank = _generate(out, customers=customers, seed=seed, as_of=day, quiet=as_json)
-    result = {
+        activity = _activity(bank, days=days, end=day - timedelta(days=1), seed=seed, quiet=as_json) if days else None
+    result: dict[str, Any] = {
         "out": str(out),
         "as_of": day.isoformat(),
         "files": {k: str(p) for k, p in bank.files.items()},
         "counts": bank.counts,
     }
-    emit(
-        result,
-        as_json=as_json,
-        render=lambda r: stderr.print(
-            "wrote " + ", ".join(f"{k} {n}" for k, n in r["counts"].items()) + f" to {r['out']}"
-        ),
-    )
+    if activity is not None:
+        result["activity"] = _activity_summary(activity)
+    emit(result, as_json=as_json, render=_render_generated)
+
+
+def _activity(bank: GeneratedBank, *, days: int, end: date, seed: int, quiet: bool) -> ActivityFiles:
+    """Write the bank's activity with one progress bar over transactions, then events."""
+    steps = 1_000
+    with progress_bar("generate activity", steps * len(ACTIVITY_KINDS), enabled=not quiet) as advance:
+        return generate_activity(
+            bank,
+            days=days,
+            end=end,
+            seed=seed,
+            out_dir=bank.out_dir,
+            progress=lambda kind, _rows, share: advance(int((ACTIVITY_KINDS.index(kind) + share) * steps)),
+        )
+
+
+def _activity_summary(activity: ActivityFiles) -> dict[str, Any]:
+    return {
+        "first_day": activity.first_day.isoformat(),
+        "last_day": activity.last_day.isoformat(),
+        "files": {k: str(p) for k, p in activity.files.items()},
+        "counts": activity.counts,
+    }
+
+
+def _render_generated(r: dict[str, Any]) -> None:
+    stderr.print("wrote " + ", ".join(f"{k} {n}" for k, n in r["counts"].items()) + f" to {r['out']}")
+    if "activity" in r:
+        a = r["activity"]
+        stderr.print(
+            f"activity {a['first_day']} – {a['last_day']}: {a['counts']['transactions']} transactions, "
+            f"{a['counts']['events']} events (Parquet) in {r['out']}"
+        )
 
 
 def _day(text: str) -> date:
