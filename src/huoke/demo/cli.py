@@ -15,6 +15,7 @@ from huoke.customers.summary import portfolio_summary
 from huoke.demo.activity import KINDS as ACTIVITY_KINDS
 from huoke.demo.activity import ActivityFiles, activity_window, generate_activity
 from huoke.demo.generator import GeneratedBank, generate_bank
+from huoke.demo.showcase_activity import load_activity
 from huoke.platform.console import emit, progress_bar, stderr, user_errors
 from huoke.platform.errors import InvalidInput
 from huoke.platform.service import PlatformFactory
@@ -48,12 +49,7 @@ def showcase(
         data_dir = factory.runtime().settings.data_dir
         if fresh:
             _wipe(factory, data_dir)
-        result = _run_showcase(factory, customers=customers, seed=seed, quiet=as_json)
-        result["activity_days"] = {
-            "requested": days,
-            "generated": 0,
-            "note": "events and transactions arrive with the live-events capability",
-        }
+        result = _run_showcase(factory, customers=customers, days=days, seed=seed, quiet=as_json)
     emit(result, as_json=as_json, render=_render_summary)
     if not no_serve and not as_json:
         stderr.print(f"API: run `huoke --data-dir {data_dir} serve` to browse it")
@@ -72,7 +68,7 @@ def _wipe(factory: PlatformFactory, data_dir: Path) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
 
 
-def _run_showcase(factory: PlatformFactory, *, customers: int, seed: int, quiet: bool) -> dict[str, Any]:
+def _run_showcase(factory: PlatformFactory, *, customers: int, days: int, seed: int, quiet: bool) -> dict[str, Any]:
     runtime = factory.runtime()
     today = datetime.now(runtime.settings.zone).date()
     start = datetime.combine(today, time(9, 0), tzinfo=runtime.settings.zone)
@@ -87,6 +83,10 @@ def _run_showcase(factory: PlatformFactory, *, customers: int, seed: int, quiet:
                 runtime, kind=kind, path=path, actor="demo", progress=lambda done, _total: advance(done)
             )
         imports[kind] = summary.as_dict()
+    activity = None
+    if days:
+        end = today - timedelta(days=1)
+        activity = load_activity(runtime, bank, days=days, end=end, seed=seed, quiet=quiet)
     return {
         "data_dir": str(runtime.settings.data_dir),
         "seed": seed,
@@ -94,6 +94,7 @@ def _run_showcase(factory: PlatformFactory, *, customers: int, seed: int, quiet:
         "imports": imports,
         "rejected": sum(i["rejected"] for i in imports.values()),
         "summary": portfolio_summary(runtime),
+        "activity": activity,
     }
 
 
@@ -203,3 +204,26 @@ def _render_summary(r: dict[str, Any]) -> None:
             table.add_row(str(group), str(n))
         stderr.print(table)
     stderr.print(f"rejected rows: {r['rejected']}")
+    if r.get("activity"):
+        _render_activity(r["activity"])
+
+
+def _render_activity(a: dict[str, Any]) -> None:
+    loads = a["loads"]
+    stderr.print(
+        f"[bold]activity[/] {a['window'][0]} … {a['window'][1]}: {a['transactions']} transactions, "
+        f"{a['events']} app events in the lake (rejected: {loads['transactions']['rejected']} transactions, "
+        f"{loads['events']['rejected']} events) · card spend ¥{a['card_spend_yuan']:,} · "
+        f"active in the last 30 days: {a['active_customers_30d']} customers"
+    )
+    for title, key in (
+        ("transactions by type", "transactions_by_type"),
+        ("top app events", "events_by_type"),
+        ("customers by lifecycle stage", "lifecycle_stages"),
+    ):
+        table = Table(title=title, title_justify="left")
+        table.add_column("group")
+        table.add_column("rows", justify="right")
+        for group, n in a[key].items():
+            table.add_row(str(group), f"{n:,}")
+        stderr.print(table)
