@@ -33,6 +33,7 @@ class Directory:
     account_masked: pa.Array
     event_types: frozenset[str]
     blind_index: Callable[[str], str]
+    hashed_accounts: dict[str, str] = field(default_factory=dict)  # each account number hashed once per load
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,8 @@ def _one_fen(value: Any) -> int | None:
 def _accounts(account: pa.Array, directory: Directory) -> tuple[pa.Array, pa.Array, pa.Array]:
     """Each row's account as blind index (hashed once per distinct number), its owner and its mask."""
     distinct = pc.unique(account.drop_null())
-    hashed = pa.array([directory.blind_index(a) for a in distinct.to_pylist()], pa.string())
+    known = directory.hashed_accounts
+    hashed = pa.array([known.get(a) or known.setdefault(a, directory.blind_index(a)) for a in distinct.to_pylist()])
     bidx = pc.take(hashed, pc.index_in(account, distinct))
     found = pc.index_in(bidx, directory.account_bidx)
     return bidx, pc.take(directory.account_owner, found), pc.take(directory.account_masked, found)
@@ -235,6 +237,8 @@ def _properties(batch: _Batch) -> pa.Array:
 
 def _repeats(ids: pa.Array, keep: pa.Array) -> pa.Array:
     """Rows whose id appeared earlier in the batch among accepted rows (the first one stays)."""
+    if len(pc.unique(ids)) == len(ids):  # the usual case, and a cheap test
+        return pa.array([False] * len(ids))
     positions = pa.array(range(len(ids)), pa.int64())
     candidates = pa.table({"id": ids, "pos": positions}).filter(keep)
     first = candidates.group_by("id").aggregate([("pos", "min")]).column("pos_min")
