@@ -214,7 +214,9 @@ def _accounts(account: pa.Array, directory: Directory) -> tuple[pa.Array, pa.Arr
     """Each row's account as blind index (hashed once per distinct number), its owner and its mask."""
     distinct = pc.unique(account.drop_null())
     known = directory.hashed_accounts
-    hashed = pa.array([known.get(a) or known.setdefault(a, directory.blind_index(a)) for a in distinct.to_pylist()])
+    hashed = pa.array(
+        [known.get(a) or known.setdefault(a, directory.blind_index(a)) for a in distinct.to_pylist()], pa.string()
+    )
     bidx = pc.take(hashed, pc.index_in(account, distinct))
     found = pc.index_in(bidx, directory.account_bidx)
     return bidx, pc.take(directory.account_owner, found), pc.take(directory.account_masked, found)
