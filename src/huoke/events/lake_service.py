@@ -107,3 +107,20 @@ class _Row:
         self.__dict__.update(values)
         if isinstance(values.get("properties"), str):
             self.properties = json.loads(values["properties"])
+
+
+def erase_customer_history(runtime: Runtime, one_id: str) -> dict[str, Any]:
+    """Remove a customer's rows (every identity unit of the profile) from every lake table, rewriting only the
+    files that hold them; the store's own rows are left to the data-subject request that calls this."""
+    with runtime.uow() as uow:
+        units = customers.profile_units(uow.session, customers.profile_of(uow.session, one_id))
+    lake = Lake.from_settings(runtime.settings)
+    try:
+        removed = {}
+        for table in lake.tables():
+            if "one_id" in lake.schema(table).names:
+                result = lake.erase(table, column="one_id", values=units)
+                removed[table] = result.rows_removed
+        return {"one_id": units[0], "units": units, "rows_removed": removed}
+    finally:
+        lake.close()

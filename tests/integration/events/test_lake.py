@@ -145,3 +145,18 @@ def test_the_timeline_merges_lake_history_and_live_rows_each_once(ingestion: Ing
 
     assert [(e["id"], e["source"]) for e in view["entries"]] == [("live-1", "live"), ("H2", "lake"), ("H1", "lake")]
     assert view["entries"][1]["amount"] == "50.00"
+
+
+def test_erasing_a_customer_rewrites_the_lake_without_their_rows(ingestion: Ingestion, tmp_path: Path) -> None:
+    runtime = ingestion.runtime
+    source = _history_file(tmp_path / "history.parquet")
+    lake_service.history_load(runtime, kind="transactions", path=source, errors_path=tmp_path / "e.csv")
+    lake_service.sync_lake(runtime)
+    c1 = customers.show_customer(runtime, CustomerLookup(customer_no="C1"))["one_id"]
+
+    erased = lake_service.erase_customer_history(runtime, c1)
+
+    assert erased["rows_removed"]["transactions"] == 2
+    assert erased["rows_removed"]["customers"] == 1
+    assert [r["txn_id"] for r in lake_rows(runtime, "transactions")] == ["H3"]
+    assert all(r["one_id"] != c1 for r in lake_rows(runtime, "customers") + lake_rows(runtime, "holdings"))
