@@ -82,11 +82,21 @@ def prepare(data_dir: Path, url: str | None, bank_dir: Path) -> tuple[list[str],
     return numbers, token
 
 
-def serve(data_dir: str, url: str | None, port: int) -> None:
+def serve(data_dir: str, url: str | None, port: int, processes: int) -> None:
     import uvicorn  # noqa: PLC0415
 
-    app = create_app(_settings(Path(data_dir), url or None))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    os.environ["HUOKE_DATA_DIR"] = data_dir
+    if url:
+        os.environ["HUOKE_DATABASE_URL"] = url
+    uvicorn.run(
+        "bench.ingest_bench:app_from_environment", factory=True, host="127.0.0.1", port=port,
+        log_level="warning", access_log=False, workers=processes,
+    )  # fmt: skip
+
+
+def app_from_environment() -> Any:
+    """The API over the data dir and database named in the environment (one per server process)."""
+    return create_app(Settings(profile="dev"))  # type: ignore[call-arg]
 
 
 def _free_port() -> int:
@@ -220,6 +230,7 @@ def bench_backend(backend: str, args: argparse.Namespace, bank_dir: Path, work: 
             str(work / f"{backend}-data"),
             url or "",
             str(port),
+            str(args.processes),
         ]
         env = {**os.environ, "HUOKE_PROFILE": "dev"}
         server = subprocess.Popen(command, env=env)
@@ -243,6 +254,7 @@ def bench_backend(backend: str, args: argparse.Namespace, bank_dir: Path, work: 
         "seconds": args.seconds,
         "clients": args.clients,
         "batch": args.batch,
+        "server_processes": args.processes,
         "requests": len(load.latencies),
         "failed_requests": load.failures,
         "accepted_events": len(load.accepted),
@@ -257,12 +269,13 @@ def bench_backend(backend: str, args: argparse.Namespace, bank_dir: Path, work: 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--serve":
-        serve(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        serve(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--processes", type=int, default=1, help="API server processes (uvicorn workers)")
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--pg-url", default=os.environ.get("HUOKE_BENCH_PG_URL", DEFAULT_PG_URL))
