@@ -1,4 +1,4 @@
-"""Platform tables: the data-dir clock, the audit log, API keys, import runs."""
+"""Platform tables: the data-dir clock, the audit log, API keys, import runs, lake export watermarks."""
 
 from __future__ import annotations
 
@@ -61,6 +61,16 @@ class ImportRunRow(Base):
     errors_file: Mapped[str | None] = mapped_column(String(512))
 
 
+class LakeWatermarkRow(Base):
+    """How far a lake export has got: the last exported position (for example an event id) per stream."""
+
+    __tablename__ = "lake_watermarks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 def append_audit(
     session: Session, *, at: datetime, actor: str, action: str, subject: str, detail: dict[str, Any]
 ) -> None:
@@ -76,3 +86,18 @@ def audit_entries(
     if action is not None:
         query = query.where(AuditRow.action == action)
     return list(session.scalars(query))
+
+
+def get_watermark(session: Session, name: str) -> int:
+    """The last exported position of stream ``name``; 0 before its first export."""
+    row = session.get(LakeWatermarkRow, name)
+    return 0 if row is None else row.value
+
+
+def set_watermark(session: Session, name: str, value: int, now: datetime) -> None:
+    """Record the last exported position of stream ``name`` (the caller's unit of work commits)."""
+    row = session.get(LakeWatermarkRow, name)
+    if row is None:
+        session.add(LakeWatermarkRow(name=name, value=value, updated_at=now))
+    else:
+        row.value, row.updated_at = value, now

@@ -6,6 +6,11 @@ Revises: 0003
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
+import huoke.platform.db
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -13,8 +18,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass  # the lake helper fills this in
+    op.create_table(
+        "lake_watermarks",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", huoke.platform.db.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_lake_watermarks")),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("lake_watermarks")
