@@ -19,6 +19,8 @@ import argparse
 import json
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -80,6 +82,47 @@ def _floor(source: Path, out: Path) -> float:
     return time.perf_counter() - started
 
 
+def _generate(work: Path, customers: int, days: int, seed: int) -> int:
+    as_of = date(2026, 11, 24)
+    bank = generate_bank(work / "bank", customers=customers, seed=seed, as_of=as_of)
+    files = generate_activity(
+        bank, days=days, end=as_of - timedelta(days=1), seed=seed, out_dir=work / "bank", kinds=("transactions",)
+    )
+    return files.counts["transactions"]
+
+
+def _huoke(work: Path) -> dict[str, Any]:
+    directory = _directory(work / "bank")
+    lake = Lake(work / "lake", ZONE)
+    started = time.perf_counter()
+    summary = load_history(
+        lake, kind="transactions", path=work / "bank" / "transactions", directory=directory,
+        now=datetime.now(UTC), max_future_skew=timedelta(minutes=5), errors_path=work / "errors.csv",
+    )  # fmt: skip
+    took = time.perf_counter() - started
+    lake.close()
+    return {"seconds": took, "accepted": summary.accepted, "rejected": summary.rejected}
+
+
+def _phase(name: str, work: Path, *extra: str) -> dict[str, Any]:
+    """Run one phase in a child process, so its peak memory is its own."""
+    command = [sys.executable, "-m", "bench.history_bench", "--phase", name, "--work", str(work), *extra]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _run_phase(args: argparse.Namespace) -> None:
+    if args.phase == "generate":
+        result: dict[str, Any] = {"rows": _generate(args.work, args.customers, args.days, args.seed)}
+    elif args.phase == "huoke":
+        result = _huoke(args.work)
+    else:
+        result = {"seconds": _floor(args.work / "bank" / "transactions", args.work / "floor")}
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(result))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=20_000)
@@ -87,42 +130,33 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--work", type=Path, help="keep the generated files here (default: a temporary folder)")
+    parser.add_argument("--phase", choices=("generate", "huoke", "floor"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.phase:
+        _run_phase(args)
+        return
     work = args.work or Path(tempfile.mkdtemp(prefix="huoke-history-bench-"))
-    as_of = date(2026, 11, 24)
+    sizes = ("--customers", str(args.customers), "--days", str(args.days), "--seed", str(args.seed))
     try:
-        bank = generate_bank(work / "bank", customers=args.customers, seed=args.seed, as_of=as_of)
-        files = generate_activity(
-            bank, days=args.days, end=as_of - timedelta(days=1), seed=args.seed, out_dir=work / "bank",
-            kinds=("transactions",),
-        )  # fmt: skip
-        source = files.files["transactions"]
-        directory = _directory(work / "bank")
-        lake = Lake(work / "lake", ZONE)
-        started = time.perf_counter()
-        summary = load_history(
-            lake, kind="transactions", path=source, directory=directory, now=datetime.now(UTC),
-            max_future_skew=timedelta(minutes=5), errors_path=work / "errors.csv",
-        )  # fmt: skip
-        huoke_s = time.perf_counter() - started
-        lake.close()
-        floor_s = _floor(source, work / "floor")
+        rows = _phase("generate", work, *sizes)["rows"]
+        huoke = _phase("huoke", work)
+        floor = _phase("floor", work)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
-    rows = files.counts["transactions"]
     result = {
         "customers": args.customers,
         "days": args.days,
         "rows": rows,
-        "accepted": summary.accepted,
-        "rejected": summary.rejected,
-        "huoke_s": round(huoke_s, 2),
-        "huoke_rows_per_s": round(rows / huoke_s),
-        "floor_s": round(floor_s, 2),
-        "floor_rows_per_s": round(rows / floor_s),
-        "ratio_to_floor": round(floor_s / huoke_s, 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "accepted": huoke["accepted"],
+        "rejected": huoke["rejected"],
+        "huoke_s": round(huoke["seconds"], 2),
+        "huoke_rows_per_s": round(rows / huoke["seconds"]),
+        "huoke_peak_rss_mb": huoke["peak_rss_mb"],
+        "floor_s": round(floor["seconds"], 2),
+        "floor_rows_per_s": round(rows / floor["seconds"]),
+        "floor_peak_rss_mb": floor["peak_rss_mb"],
+        "huoke_to_floor": round(floor["seconds"] / huoke["seconds"], 3),
     }
     print(json.dumps(result))
     if args.json:
