@@ -68,28 +68,21 @@ def merge_newest(sources: Iterable[list[dict[str, Any]]], limit: int) -> list[di
 def _live(session: Session, units: Sequence[str], query: TimelineQuery, zone: tzinfo) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     if query.wants_events():
-        entries += [event_entry(r, zone, "live") for r in _events(session, units, query)]
+        entries += [event_entry(r, zone, "live") for r in _newest(session, EventRow, EventRow.type, units, query)]
     if query.wants_transactions():
-        entries += [txn_entry(r, zone, "live") for r in _transactions(session, units, query)]
+        rows = _newest(session, TransactionRow, TransactionRow.txn_type, units, query)
+        entries += [txn_entry(r, zone, "live") for r in rows]
     return entries
 
 
-def _events(session: Session, units: Sequence[str], query: TimelineQuery) -> list[EventRow]:
-    statement = select(EventRow).where(EventRow.one_id.in_(list(units)))
+def _newest(session: Session, entity: Any, kind: Any, units: Sequence[str], query: TimelineQuery) -> list[Any]:
+    """The units' newest rows of ENTITY (events or transactions), filtered by KIND and time as asked."""
+    statement = select(entity).where(entity.one_id.in_(list(units)))
     if query.types:
-        statement = statement.where(EventRow.type.in_(sorted(query.types)))
+        statement = statement.where(kind.in_(sorted(query.types)))
     if query.since is not None:
-        statement = statement.where(EventRow.occurred_at >= query.since)
-    return list(session.scalars(statement.order_by(EventRow.occurred_at.desc()).limit(query.limit)))
-
-
-def _transactions(session: Session, units: Sequence[str], query: TimelineQuery) -> list[TransactionRow]:
-    statement = select(TransactionRow).where(TransactionRow.one_id.in_(list(units)))
-    if query.types:
-        statement = statement.where(TransactionRow.txn_type.in_(sorted(query.types)))
-    if query.since is not None:
-        statement = statement.where(TransactionRow.occurred_at >= query.since)
-    return list(session.scalars(statement.order_by(TransactionRow.occurred_at.desc()).limit(query.limit)))
+        statement = statement.where(entity.occurred_at >= query.since)
+    return list(session.scalars(statement.order_by(entity.occurred_at.desc()).limit(query.limit)))
 
 
 def event_entry(row: Any, zone: tzinfo, source: str) -> dict[str, Any]:
