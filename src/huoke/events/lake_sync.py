@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 
 from huoke.customers import service as customers
 from huoke.events import lake_tables
@@ -35,9 +36,15 @@ class SyncReport:
     exported: dict[str, int] = field(default_factory=dict)
     watermarks: dict[str, int] = field(default_factory=dict)
     snapshots: dict[str, int] = field(default_factory=dict)
+    pruned: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"exported": self.exported, "watermarks": self.watermarks, "snapshots": self.snapshots}
+        return {
+            "exported": self.exported,
+            "watermarks": self.watermarks,
+            "snapshots": self.snapshots,
+            "pruned": self.pruned,
+        }
 
 
 def sync(runtime: Runtime, lake: Lake, *, progress: Callable[[str, int], None] | None = None) -> SyncReport:
@@ -45,6 +52,7 @@ def sync(runtime: Runtime, lake: Lake, *, progress: Callable[[str, int], None] |
     report = SyncReport()
     for table, entity in _STREAMS.items():
         report.exported[table], report.watermarks[table] = _export_stream(runtime, lake, table, entity, progress)
+        report.pruned[table] = _prune(runtime, entity, report.watermarks[table])
     for name, data in {**customers.snapshot_tables(runtime), "customer_activity": _activity(runtime)}.items():
         lake.replace_snapshot(name, data)
         report.snapshots[name] = data.num_rows
@@ -72,6 +80,15 @@ def _export_stream(
         exported += len(rows)
         if progress is not None:
             progress(table, exported)
+
+
+def _prune(runtime: Runtime, entity: Any, exported_up_to: int) -> int:
+    """Remove live rows past the retention window that the lake already holds (the timeline reads them there)."""
+    with runtime.uow() as uow:
+        cutoff = load_clock(uow.session).now() - timedelta(days=runtime.settings.live_retention_days)
+        done = uow.session.execute(delete(entity).where(entity.id <= exported_up_to, entity.received_at < cutoff))
+        uow.commit()
+    return int(getattr(done, "rowcount", 0) or 0)
 
 
 def _settled_bound(runtime: Runtime, entity: Any) -> int:

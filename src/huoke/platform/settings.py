@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     ingest_max_items: int = Field(default=1000, ge=1, le=100_000)
     ingest_max_bytes: int = Field(default=1_048_576, ge=1024)
     event_max_future_skew_seconds: int = Field(default=300, ge=0)
+    live_retention_days: int = Field(
+        default=90, ge=1, description="live rows already in the lake are removed from the store after this many days"
+    )
     # durable work queue (docs/work-queue.md)
     worker_batch_size: int = Field(default=200, ge=1, le=10_000)
     worker_lease_seconds: int = Field(default=60, ge=1)

@@ -17,7 +17,9 @@ from huoke.customers import service as customers
 from huoke.customers.service import CustomerLookup
 from huoke.events import lake_service, lake_sync
 from huoke.events.service import Ingestion
+from huoke.events.store import EventRow
 from huoke.events.timeline import TimelineQuery, timeline
+from huoke.platform.clockstate import advance_clock
 from huoke.platform.lake import Lake
 from huoke.platform.runtime import Runtime
 from huoke.platform.work_store import WorkItemRow
@@ -160,3 +162,24 @@ def test_erasing_a_customer_rewrites_the_lake_without_their_rows(ingestion: Inge
     assert erased["rows_removed"]["customers"] == 1
     assert [r["txn_id"] for r in lake_rows(runtime, "transactions")] == ["H3"]
     assert all(r["one_id"] != c1 for r in lake_rows(runtime, "customers") + lake_rows(runtime, "holdings"))
+
+
+def test_sync_prunes_old_exported_live_rows_and_the_timeline_still_shows_them(ingestion: Ingestion) -> None:
+    runtime = ingestion.runtime
+    ingestion.events([login("old", START - timedelta(days=1))], actor="t")
+    lake_service.sync_lake(runtime)
+    later = START + timedelta(days=runtime.settings.live_retention_days + 1)
+    with runtime.uow() as uow:
+        advance_clock(uow.session, later)
+        uow.commit()
+    ingestion.events([login("new", later - timedelta(hours=1))], actor="t")  # received now: kept
+
+    report = lake_service.sync_lake(runtime)
+
+    assert report["pruned"]["events"] == 1
+    with runtime.uow() as uow:
+        live = list(uow.session.scalars(select(EventRow.event_id)))
+    assert live == ["new"]
+    one_id = customers.show_customer(runtime, CustomerLookup(customer_no="C1"))["one_id"]
+    view = timeline(runtime, TimelineQuery(one_id), lake_service.history_reader(runtime))
+    assert [(e["id"], e["source"]) for e in view["entries"]] == [("new", "live"), ("old", "lake")]
