@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -13,6 +14,8 @@ T = TypeVar("T")
 _MAX_YUAN = Decimal("100000000000")  # 1e11 yuan: far above any real balance, below BIGINT fen limits
 _FEN = Decimal("0.01")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_PLAIN_YUAN = re.compile(r"([0-9]{1,11})(?:\.([0-9]{1,2}))?")  # below _MAX_YUAN, at most 2 decimals, no sign
 
 
 class Fields:
@@ -57,6 +60,8 @@ class Fields:
 
     def day(self, column: str, *, required: bool = False) -> date | None:
         raw = self.values.get(column)
+        if raw is None or raw.__class__ is str:  # text, as every CSV value is
+            return self.convert(column, parse_day, required=required)
         if isinstance(raw, datetime):
             return raw.date()
         if isinstance(raw, date):
@@ -74,6 +79,11 @@ class Fields:
 
 
 def parse_day(value: str) -> date:
+    if _ISO_DAY.fullmatch(value):  # the common shape, read without strptime; anything odd takes the full path
+        try:
+            return date(int(value[:4]), int(value[5:7]), int(value[8:]))
+        except ValueError:
+            pass
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a calendar date, no time of day
@@ -95,6 +105,11 @@ def parse_instant_or_day(value: str, zone: tzinfo) -> datetime:
 
 def yuan_to_fen(value: str | int | float | Decimal, *, positive: bool = False) -> int:
     """Yuan with at most 2 decimals → integer fen; never through float arithmetic."""
+    plain = _PLAIN_YUAN.fullmatch(value) if isinstance(value, str) else None
+    if plain:  # the common shape, counted in integers; anything else (or refused) takes the full path
+        fen = int(plain[1]) * 100 + int((plain[2] or "").ljust(2, "0"))
+        if fen or not positive:
+            return fen
     try:
         amount = Decimal(str(value).replace(",", ""))
     except InvalidOperation as exc:

@@ -9,24 +9,24 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from huoke.customers.holding_import import ConsentImporter, HoldingImporter
-from huoke.customers.importing import ApplyContext, KindImporter, RowOutcome
+from huoke.customers.import_chunks import FileState, ImportPlan, apply_chunk, prepare_chunk
+from huoke.customers.importing import KindImporter, RowOutcome
 from huoke.customers.model import RowProblem
-from huoke.customers.profile_import import CustomerImporter, attribute_types
-from huoke.customers.reference_import import OrgImporter, ProductImporter, StaffImporter, reference_context
-from huoke.customers.rows import RowContext
+from huoke.customers.profile_import import CustomerImporter
+from huoke.customers.reference_import import OrgImporter, ProductImporter, StaffImporter
 from huoke.platform.crypto import mask_account, mask_email, mask_id_card, mask_name, mask_phone
 from huoke.platform.errors import InvalidInput
 from huoke.platform.errors_file import ErrorsFile
 from huoke.platform.mapping import ColumnMapping
 from huoke.platform.runtime import Runtime
 from huoke.platform.store import ImportRunRow, append_audit
-from huoke.platform.tabular import FieldProblem, RecordSource, SourceRecord, open_records
+from huoke.platform.tabular import FieldProblem, RecordSource, open_records
 
 IMPORTERS: dict[str, Callable[[], KindImporter]] = {
     "org": OrgImporter,
@@ -59,7 +59,6 @@ class ImportSummary:
     rejected: int = 0
     duplicates: int = 0
     errors_file: str | None = None
-    seen: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -92,11 +91,16 @@ def import_file(
     started = runtime.now()
     summary = ImportSummary(kind=kind, file=str(path), encoding=source.encoding)
     errors = ErrorsFile(_errors_path(runtime, kind, path, started))
+    plan, state = ImportPlan(runtime, importer, columns, actor), FileState()
     with errors:
-        for chunk in source.chunks():
-            _import_chunk(runtime, importer, columns, chunk, summary, errors, actor)
+        for number, records in enumerate(source.chunks(), start=1):
+            chunk = prepare_chunk(plan, records, state, number=number, bytes_read=source.bytes_read)
+            for row, problems in chunk.rejects:
+                _reject(errors, summary, row, problems)
+            summary.duplicates += chunk.duplicates
+            _count(apply_chunk(plan, chunk), summary, errors)
             if progress:
-                progress(source.bytes_read, source.total_bytes)
+                progress(chunk.bytes_read, source.total_bytes)
     summary.errors_file = str(errors.path_if_written) if errors.path_if_written else None
     _record_run(runtime, summary, path, started, actor)
     if summary.rejected and not summary.accepted and not summary.duplicates:
@@ -127,72 +131,6 @@ def _check_header(source: RecordSource, mapping: ColumnMapping, importer: KindIm
             code="missing_columns",
             details={"missing": missing},
         )
-
-
-def _import_chunk(  # noqa: PLR0917 - internal step of import_file
-    runtime: Runtime,
-    importer: KindImporter,
-    mapping: ColumnMapping,
-    chunk: list[SourceRecord],
-    summary: ImportSummary,
-    errors: ErrorsFile,
-    actor: str,
-) -> None:
-    with runtime.uow() as uow:
-        now = runtime.clock().now()
-        ctx = ApplyContext(cipher=runtime.cipher, now=now, actor=actor)
-        values = [mapping.apply(r.values) for r in chunk]
-        row_ctx = _row_context(runtime, uow.session, importer, values, ctx)
-        good: list[tuple[int, Any]] = []
-        for record, mapped in zip(chunk, values, strict=True):
-            parsed = _parse(importer, record, mapped, row_ctx, summary)
-            if isinstance(parsed, list):
-                _reject(errors, summary, record.row, parsed)
-            elif parsed is not None:
-                good.append((record.row, parsed))
-        outcomes = importer.apply(uow.session, good, ctx) if good else []
-        uow.commit()
-    _count(outcomes, summary, errors)
-
-
-def _row_context(
-    runtime: Runtime, session: Any, importer: KindImporter, values: list[dict[str, Any]], ctx: ApplyContext
-) -> RowContext:
-    types = attribute_types(session, values, ctx) if importer.kind == "customers" else {}
-    org_codes, staff, products = reference_context(session)
-    return RowContext(
-        today=ctx.now.astimezone(runtime.settings.zone).date(),
-        now=ctx.now,
-        zone=runtime.settings.zone,
-        org_codes=org_codes,
-        rm_staff=staff,
-        product_types=products,
-        attribute_types=types,
-        max_field_length=runtime.settings.max_field_length,
-    )
-
-
-def _parse(
-    importer: KindImporter,
-    record: SourceRecord,
-    mapped: dict[str, Any],
-    ctx: RowContext,
-    summary: ImportSummary,
-) -> Any:
-    """A record, a list of problems, or None for an exact repeat of an earlier row of this file."""
-    if record.problems:
-        return [RowProblem(p.column, p.value, p.reason) for p in record.problems]
-    parsed, problems = importer.parse(mapped, ctx)
-    if problems:
-        return problems
-    key, fingerprint = importer.key(parsed), hash(repr(parsed))
-    first = summary.seen.setdefault(key, (record.row, fingerprint))
-    if first[0] == record.row:
-        return parsed
-    if first[1] == fingerprint:
-        summary.duplicates += 1
-        return None
-    return [RowProblem("", key, f"duplicate key {key} in this file (first at row {first[0]}) with other values")]
 
 
 def _reject(errors: ErrorsFile, summary: ImportSummary, row: int, problems: list[RowProblem]) -> None:

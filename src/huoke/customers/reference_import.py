@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import FromClause, func, select, update
 from sqlalchemy.orm import Session
 
 from huoke.customers import model as m
 from huoke.customers import rows as parse
-from huoke.customers.importing import ApplyContext, RowOutcome, row_hash
+from huoke.customers.importing import ApplyContext, ParsedRow, RowOutcome, row_hash
 from huoke.customers.rows import RowContext
 from huoke.customers.store import OrgUnitRow, ProductRow, StaffRow
 from huoke.platform.crypto import mask_phone
@@ -32,6 +32,7 @@ def _upsert(session: Session, row_type: Any, key: str, values: dict[str, Any]) -
 class OrgImporter:
     kind = "org"
     required: tuple[str, ...] = ("code", "name", "level")
+    lookup_tables: tuple[FromClause, ...] = ()
 
     def parse(self, values: dict[str, Any], ctx: RowContext) -> tuple[Any, list[m.RowProblem]]:
         return parse.parse_org(values, ctx)
@@ -39,9 +40,12 @@ class OrgImporter:
     def key(self, record: m.OrgUnit) -> str:
         return record.code
 
-    def apply(self, session: Session, rows: Sequence[tuple[int, Any]], ctx: ApplyContext) -> list[RowOutcome]:
+    def prepare(self, rows: Sequence[ParsedRow], ctx: ApplyContext) -> Sequence[ParsedRow]:
+        return rows
+
+    def apply(self, session: Session, rows: Sequence[ParsedRow], ctx: ApplyContext) -> list[RowOutcome]:
         """Parents first: a row waits until its parent is stored or appears later in the same file."""
-        pending = list(rows)
+        pending = [(row.row, row.record) for row in rows]
         outcomes: list[RowOutcome] = []
         while pending:
             ready = [(n, r) for n, r in pending if _parent_stored(session, r)]
@@ -95,6 +99,7 @@ def _move_subtree(session: Session, old_path: str, new_path: str) -> None:
 class StaffImporter:
     kind = "staff"
     required: tuple[str, ...] = ("staff_no", "name", "org_code", "role")
+    lookup_tables: tuple[FromClause, ...] = ()
 
     def parse(self, values: dict[str, Any], ctx: RowContext) -> tuple[Any, list[m.RowProblem]]:
         return parse.parse_staff(values, ctx)
@@ -102,8 +107,11 @@ class StaffImporter:
     def key(self, record: m.Staff) -> str:
         return record.staff_no
 
-    def apply(self, session: Session, rows: Sequence[tuple[int, Any]], ctx: ApplyContext) -> list[RowOutcome]:
-        return [RowOutcome(n, self._store(session, r, ctx)) for n, r in rows]  # type: ignore[arg-type]
+    def prepare(self, rows: Sequence[ParsedRow], ctx: ApplyContext) -> Sequence[ParsedRow]:
+        return rows
+
+    def apply(self, session: Session, rows: Sequence[ParsedRow], ctx: ApplyContext) -> list[RowOutcome]:
+        return [RowOutcome(n, self._store(session, r, ctx)) for n, r, _ in rows]  # type: ignore[arg-type]
 
     def _store(self, session: Session, record: m.Staff, ctx: ApplyContext) -> str:
         phone = record.phone
@@ -124,6 +132,7 @@ class StaffImporter:
 class ProductImporter:
     kind = "products"
     required: tuple[str, ...] = ("product_code", "name", "product_type")
+    lookup_tables: tuple[FromClause, ...] = ()
 
     def parse(self, values: dict[str, Any], ctx: RowContext) -> tuple[Any, list[m.RowProblem]]:
         return parse.parse_product(values, ctx)
@@ -131,8 +140,11 @@ class ProductImporter:
     def key(self, record: m.Product) -> str:
         return record.product_code
 
-    def apply(self, session: Session, rows: Sequence[tuple[int, Any]], ctx: ApplyContext) -> list[RowOutcome]:
-        return [RowOutcome(n, self._store(session, r, ctx)) for n, r in rows]  # type: ignore[arg-type]
+    def prepare(self, rows: Sequence[ParsedRow], ctx: ApplyContext) -> Sequence[ParsedRow]:
+        return rows
+
+    def apply(self, session: Session, rows: Sequence[ParsedRow], ctx: ApplyContext) -> list[RowOutcome]:
+        return [RowOutcome(n, self._store(session, r, ctx)) for n, r, _ in rows]  # type: ignore[arg-type]
 
     def _store(self, session: Session, record: m.Product, ctx: ApplyContext) -> str:
         values = {

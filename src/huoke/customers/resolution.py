@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 
 from huoke.customers import identity
 from huoke.customers.store import CustomerRow, IdentityConflictRow, IdentityRow, ProfileMergeRow
+from huoke.platform.bulk import one_of
 from huoke.platform.store import append_audit
 
 MAX_COMPONENT_UNITS = 2000
-_IN_BATCH = 500
+# keys per lookup: small enough that PostgreSQL probes the index rather than scanning a mid-sized table
+_LOOKUP_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,10 @@ def units_sharing_keys(session: Session, bidx_values: Iterable[str], exclude: se
     """Origin units (other than ``exclude``) holding any of these blind-index values."""
     values = list(set(bidx_values))
     found: set[str] = set()
-    for start in range(0, len(values), _IN_BATCH):
+    for start in range(0, len(values), _LOOKUP_BATCH):
+        batch = values[start : start + _LOOKUP_BATCH]
         query = select(IdentityRow.origin_one_id).where(
-            IdentityRow.value_bidx.in_(values[start : start + _IN_BATCH]), IdentityRow.detached.is_(False)
+            one_of(session, IdentityRow.value_bidx, batch), IdentityRow.detached.is_(False)
         )
         found.update(session.scalars(query))
     return found - exclude

@@ -5,7 +5,9 @@ Pure: values in, normalised values (or a ValueError with the reason) out.
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from functools import cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -55,6 +57,9 @@ _PROVINCES = frozenset(
 _ID_LENGTH = 18
 _EARLIEST_BIRTH = date(1900, 1, 1)
 _MOBILE_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
+# The shape nearly every file uses: 11 national digits, maybe after +86 or 0086. Such a number needs no parsing;
+# phonenumbers still decides whether it is a mobile number.
+_PLAIN_MOBILE = re.compile(r"(?:\+86|0086)?(1[3-9][0-9]{9})")
 
 
 def resident_id_check_char(first17: str) -> str:
@@ -89,8 +94,12 @@ def resident_id_birth_date(value: str) -> date | None:
 
 def normalize_mobile(raw: str) -> str:
     """A valid China mobile number as 11 national digits (accepts +86, spaces and dashes)."""
+    value = raw.strip()
+    plain = _PLAIN_MOBILE.fullmatch(value)
+    if plain and _plain_is_mobile(plain.group(1)):
+        return plain.group(1)
     try:
-        number = phonenumbers.parse(raw.strip(), "CN")
+        number = phonenumbers.parse(value, "CN")
     except phonenumbers.NumberParseException as exc:
         raise ValueError("not a phone number") from exc
     if number.country_code != 86 or not phonenumbers.is_valid_number(number):  # noqa: PLR2004
@@ -98,6 +107,25 @@ def normalize_mobile(raw: str) -> str:
     if phonenumbers.number_type(number) not in _MOBILE_TYPES:
         raise ValueError("not a China mobile number")
     return str(number.national_number)
+
+
+def _plain_is_mobile(national: str) -> bool:
+    """True when phonenumbers types these 11 digits as a China mobile number. Digits that parsing could read
+    differently (an international or carrier prefix at their start) answer False and take the full path."""
+    if _prefixes_for_parsing().match(national):
+        return False
+    number = phonenumbers.PhoneNumber(country_code=86, national_number=int(national))
+    return phonenumbers.number_type(number) in _MOBILE_TYPES
+
+
+@cache
+def _prefixes_for_parsing() -> re.Pattern[str]:
+    """The prefixes phonenumbers strips from the start of a China number while parsing it."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    if metadata is None:  # nothing to reason with: every number takes the full path
+        return re.compile("")
+    patterns = [p for p in (metadata.international_prefix, metadata.national_prefix_for_parsing) if p]
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)")
 
 
 def normalize_email(raw: str) -> str:

@@ -64,6 +64,8 @@ class ColumnMapping:
     def apply(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """One source record's values as ours. Call ``apply_columns`` on the header first: it rejects a
         mapping that would make two source columns land on the same column of ours."""
+        if not (self.columns or self.values or self.defaults or self.drop):  # the identity: nothing to do
+            return dict(values)
         mapped = {self.columns.get(name, name): value for name, value in values.items() if name not in self.drop}
         for column, table in self.values.items():
             if column in mapped and mapped[column] is not None:

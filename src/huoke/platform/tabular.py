@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any, Literal, Protocol
+from typing import IO, Any, Literal, NamedTuple, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -162,11 +162,11 @@ def _rejected(row: int, text: str, reason: str) -> SourceRecord:
 
 
 # ------------------------------------------------------------------------------------------ line sources
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
     number: int
     text: str
     size: int  # in bytes, as in the file
+    clean: bool  # decoded without a single undecodable byte, so no value of it needs the surrogate check
 
 
 class _LineSource(ABC):
@@ -194,7 +194,7 @@ class _LineSource(ABC):
             if len(raw) > MAX_LINE_BYTES:
                 message = f"line {number} is longer than 1 MiB; is this really a {self._kind}?"
                 raise _invalid(self._path, message, "invalid_file")
-            yield _Line(number, raw.decode(self._codec, "surrogateescape"), len(raw))
+            yield _decoded(number, raw, self._codec)
             number += 1
 
     def _first_line(self) -> _Line | None:
@@ -206,6 +206,13 @@ class _LineSource(ABC):
     @abstractmethod
     def _records(self, lines: Iterator[_Line]) -> Iterator[SourceRecord]:
         """Turn the file's physical lines into records (CSV and JSON lines differ here)."""
+
+
+def _decoded(number: int, raw: bytes, codec: str) -> _Line:
+    try:
+        return _Line(number, raw.decode(codec), len(raw), True)
+    except UnicodeDecodeError:
+        return _Line(number, raw.decode(codec, "surrogateescape"), len(raw), False)
 
 
 def _batched(records: Iterator[SourceRecord], size: int) -> Iterator[list[SourceRecord]]:
@@ -245,6 +252,20 @@ class _LineFeed:
     def start_record(self) -> None:
         self.taken, self.reached_end = [], False
 
+    def take_plain(self, delimiter: str) -> list[str] | None:
+        """The next line's fields when the line needs no CSV parsing (see ``plain_fields``), taking the line;
+        None when it does (the csv reader gets it) or when there are no more lines (``reached_end``)."""
+        if not self._pending:
+            try:
+                self._pending.append(next(self._lines))
+            except StopIteration:
+                self.reached_end = True
+                return None
+        fields = plain_fields(self._pending[0].text, delimiter)
+        if fields is not None:
+            self.taken.append(self._pending.popleft())
+        return fields
+
     def reject(self, reason: str) -> SourceRecord:
         """The current record as a problem; its later lines are read again as records of their own."""
         self._pending.extendleft(reversed(self.taken[1:]))
@@ -280,8 +301,11 @@ class _CsvSource(_LineSource):
         reader = csv.reader(feed, delimiter=self._delimiter)
         while self.columns:
             feed.start_record()
+            fields = feed.take_plain(self._delimiter)
+            if feed.reached_end:
+                return
             try:
-                fields = next(reader)
+                fields = fields if fields is not None else next(reader)
             except StopIteration:
                 return
             except csv.Error as error:  # on a later line of a record: that record's quote swallowed it
@@ -289,20 +313,40 @@ class _CsvSource(_LineSource):
                 continue
             if feed.reached_end or (len(feed.taken) > 1 and len(fields) != len(self.columns)):
                 yield feed.reject(UNCLOSED_QUOTE)
-            elif any(field.strip() for field in fields):  # blank and all-empty lines carry nothing
-                yield self._record(feed.taken[0].number, fields)
+            elif "".join(fields).strip():  # blank and all-empty lines carry nothing
+                yield self._record(feed.taken[0].number, fields, self._plain(feed.taken))
 
-    def _record(self, row: int, fields: list[str]) -> SourceRecord:
+    def _plain(self, lines: list[_Line]) -> bool:
+        """True when no value of the record can have a problem: every line decoded cleanly and the record
+        is no longer than the longest value allowed (a value is part of the record)."""
+        if len(lines) == 1:
+            return lines[0].clean and len(lines[0].text) <= self._options.max_field_length
+        size = sum(len(line.text) for line in lines)
+        return all(line.clean for line in lines) and size <= self._options.max_field_length
+
+    def _record(self, row: int, fields: list[str], plain: bool) -> SourceRecord:
         problems: list[FieldProblem] = []
         if len(fields) != len(self.columns):
             reason = f"expected {len(self.columns)} fields, found {len(fields)}"
             problems.append(FieldProblem.of("", self._delimiter.join(fields), reason))
+        if plain:
+            plain_values = {column: raw.strip() or None for column, raw in zip(self.columns, fields, strict=False)}
+            return SourceRecord(row, plain_values, tuple(problems))
         values: dict[str, Any] = {}
         for column, raw in zip(self.columns, fields, strict=False):
             text, problem = _check_text(column, raw.strip(), self._codec, self._options.max_field_length)
             values[column] = text or None
             problems += [problem] if problem else []
         return SourceRecord(row, values, tuple(problems))
+
+
+def plain_fields(line: str, delimiter: str) -> list[str] | None:
+    """The fields of one physical line with no quote, carriage return or NUL in it (nearly every line of a
+    bank export), exactly as the csv module reads them but without it; None for any other line."""
+    body = line[:-2] if line.endswith("\r\n") else line[:-1] if line.endswith("\n") else line
+    if '"' in body or "\r" in body or "\n" in body or "\0" in body:
+        return None
+    return body.split(delimiter) if body else []
 
 
 def _header(path: Path, names: list[str]) -> tuple[str, ...]:
@@ -348,7 +392,7 @@ class _JsonLinesSource(_LineSource):
             return _rejected(line.number, line.text, f"not valid JSON at line {line.number}: {error}")
         if not isinstance(value, dict):
             return _rejected(line.number, line.text, f"expected a JSON object, found {type(value).__name__}")
-        return self._checked(line.number, value, undecodable=_has_surrogates(line.text))
+        return self._checked(line.number, value, undecodable=not line.clean)
 
     def _checked(self, row: int, values: dict[str, Any], *, undecodable: bool) -> SourceRecord:
         """Long strings are problems; undecodable bytes (rare, so looked for only then) are neutralised."""
