@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy import select
 
-from huoke.customers.store import CustomerRow, HoldingRow
+from huoke.customers.store import CustomerRow, HoldingRow, OrgUnitRow
 from huoke.platform.runtime import Runtime
 
 CUSTOMER_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
@@ -31,6 +31,13 @@ CUSTOMER_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
     ("city", pa.string()),
     ("created_at", pa.timestamp("us", tz="UTC")),
 )
+ORG_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
+    ("code", pa.string()),
+    ("name", pa.string()),
+    ("parent_code", pa.string()),
+    ("level", pa.string()),
+    ("path", pa.string()),  # every ancestor's code from the head office down, for "in this branch tree" rules
+)
 HOLDING_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
     ("one_id", pa.string()),
     ("customer_no", pa.string()),
@@ -48,18 +55,20 @@ HOLDING_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
 
 
 def snapshot_tables(runtime: Runtime) -> dict[str, pa.Table]:
-    """`customers` (with custom attributes as JSON text) and `holdings`, as of now."""
+    """`customers` (with custom attributes as JSON text), `holdings` and `org_units`, as of now."""
     with runtime.uow() as uow:
         session = uow.session
         customer_rows = session.execute(
             select(*(getattr(CustomerRow, n) for n, _ in CUSTOMER_FIELDS), CustomerRow.attributes)
         ).all()
         holding_rows = session.execute(select(*(getattr(HoldingRow, n) for n, _ in HOLDING_FIELDS))).all()
+        org_rows = session.execute(select(*(getattr(OrgUnitRow, n) for n, _ in ORG_FIELDS))).all()
     customers = _table(CUSTOMER_FIELDS, [r[:-1] for r in customer_rows])
     attributes = pa.array([_json(r[-1]) for r in customer_rows], pa.string())
     return {
         "customers": customers.append_column("attributes", attributes),
         "holdings": _table(HOLDING_FIELDS, holding_rows),
+        "org_units": _table(ORG_FIELDS, org_rows),
     }
 
 
