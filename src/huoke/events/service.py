@@ -7,7 +7,7 @@ enqueue work for subscribers — all in one transaction, so an accepted item and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,7 @@ class Ingestion:
 
     runtime: Runtime
     subscriptions: Subscriptions
+    _schemas: tuple[Any, dict[str, Draft202012Validator]] | None = field(default=None, repr=False)
 
     def events(self, items: Sequence[Any], *, actor: str) -> BatchReport:
         """Ingest one batch of events (CONTRACTS.md §2 shape)."""
@@ -40,7 +41,7 @@ class Ingestion:
         with self.runtime.uow() as uow:
             session = uow.session
             now = load_clock(session).now()
-            schemas = _validators(session)
+            schemas = self._validators(session)
             parsed = [parse_event(raw, self._limits(now), schemas) for raw in items]
             report = _start(parsed, "event_id", lambda e: e.event_id)
             _drop_known(session, report, EventRow.event_id)
@@ -70,6 +71,14 @@ class Ingestion:
             _settle(report, inserted)
             uow.commit()
         return report
+
+    def _validators(self, session: Session) -> dict[str, Draft202012Validator]:
+        """Validators for every type, rebuilt only when a custom type was registered or changed."""
+        versions = tuple(session.execute(select(EventTypeRow.name, EventTypeRow.version).order_by(EventTypeRow.name)))
+        if self._schemas is None or self._schemas[0] != versions:
+            custom = {row.name: row.schema for row in session.scalars(select(EventTypeRow))}
+            self._schemas = (versions, catalogue.validators(custom))
+        return self._schemas[1]
 
     def _limits(self, now: datetime) -> Limits:
         skew = timedelta(seconds=self.runtime.settings.event_max_future_skew_seconds)
@@ -170,11 +179,6 @@ def _settle(report: BatchReport, inserted: set[str]) -> None:
             result.status = "accepted" if result.id in inserted else "duplicate"
         if result.status != "accepted":
             result.one_id = None
-
-
-def _validators(session: Session) -> dict[str, Draft202012Validator]:
-    custom = {row.name: row.schema for row in session.scalars(select(EventTypeRow))}
-    return catalogue.validators(custom)
 
 
 def _event_row(event: EventIn, unit: str, number: str | None, now: datetime) -> dict[str, Any]:
