@@ -212,3 +212,14 @@ def test_a_concurrent_repeat_is_skipped_by_the_insert_itself(ingestion: Ingestio
 
     assert inserted == {"e-new"}
     assert count(ingestion.runtime, EventRow) == 2
+
+
+def test_a_type_registered_while_ingestion_runs_is_accepted_from_then_on(ingestion: Ingestion) -> None:
+    before = ingestion.events([event("t-1", type="card_activated")], actor="t")
+    service.register_event_type(
+        ingestion.runtime, name="card_activated", schema={"type": "object"}, description=None, actor="t"
+    )
+    after = ingestion.events([event("t-2", type="card_activated")], actor="t")
+
+    assert statuses(before) == ["rejected"]
+    assert statuses(after) == ["accepted"]
