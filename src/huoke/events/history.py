@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.dataset as ds
 import pyarrow.json as pajson
+import pyarrow.parquet as pq
 
 from huoke.events import history_rules as rules
 from huoke.events.lake_tables import EVENTS, TIME_COLUMN, TRANSACTIONS
@@ -112,9 +112,7 @@ def _batches(path: Path) -> Iterator[pa.Table]:
         raise InvalidInput(f"{path}: no such file or folder", code="file_not_found")
     suffix = path.suffix.lower()
     if path.is_dir() or suffix == ".parquet":
-        dataset = ds.dataset(path, format="parquet")
-        for batch in dataset.to_batches(batch_size=BATCH_ROWS):
-            yield pa.Table.from_batches([batch])
+        yield from _parquet(path)
     elif suffix in (".csv", ".txt"):
         yield from _csv(path)
     elif suffix in (".jsonl", ".ndjson", ".json"):
@@ -123,6 +121,21 @@ def _batches(path: Path) -> Iterator[pa.Table]:
             yield table.slice(start, BATCH_ROWS)
     else:
         raise InvalidInput(f"{path}: use Parquet, CSV or JSON lines for a history load", code="unsupported_file")
+
+
+def _parquet(path: Path) -> Iterator[pa.Table]:
+    """A Parquet file or a folder of parts, file by file in name order, a bounded batch at a time (no read-ahead
+    of whole files, so memory stays flat however large the history is)."""
+    parts = sorted(p for p in path.rglob("*.parquet") if p.is_file()) if path.is_dir() else [path]
+    if not parts:
+        raise InvalidInput(f"{path}: no Parquet files in this folder", code="file_not_found")
+    for part in parts:
+        try:
+            reader = pq.ParquetFile(part)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InvalidInput(f"{part}: not a readable Parquet file: {exc}", code="malformed_file") from exc
+        for batch in reader.iter_batches(batch_size=BATCH_ROWS):
+            yield pa.Table.from_batches([batch])
 
 
 def _csv(path: Path) -> Iterator[pa.Table]:

@@ -34,6 +34,21 @@ class Directory:
     event_types: frozenset[str]
     blind_index: Callable[[str], str]
     hashed_accounts: dict[str, str] = field(default_factory=dict)  # each account number hashed once per load
+    _units: dict[str, str] = field(default_factory=dict, repr=False)
+    _accounts: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+
+    def unit_of(self) -> dict[str, str]:
+        """Customer number → ONE_ID, built once per load (a batch then looks up only its distinct numbers)."""
+        if not self._units:
+            self._units.update(zip(self.customer_no.to_pylist(), self.one_id.to_pylist(), strict=True))
+        return self._units
+
+    def account_of(self) -> dict[str, tuple[str, str]]:
+        """Account blind index → (owner's customer number, masked number), built once per load."""
+        if not self._accounts:
+            owners = zip(self.account_owner.to_pylist(), self.account_masked.to_pylist(), strict=True)
+            self._accounts.update(zip(self.account_bidx.to_pylist(), owners, strict=True))
+        return self._accounts
 
 
 @dataclass(frozen=True)
@@ -212,18 +227,24 @@ def _one_fen(value: Any) -> int | None:
 
 def _accounts(account: pa.Array, directory: Directory) -> tuple[pa.Array, pa.Array, pa.Array]:
     """Each row's account as blind index (hashed once per distinct number), its owner and its mask."""
-    distinct = pc.unique(account.drop_null())
-    known = directory.hashed_accounts
-    hashed = pa.array(
-        [known.get(a) or known.setdefault(a, directory.blind_index(a)) for a in distinct.to_pylist()], pa.string()
+    known, accounts = directory.hashed_accounts, directory.account_of()
+    encoded = pc.dictionary_encode(account)
+    hashes = [known.get(a) or known.setdefault(a, directory.blind_index(a)) for a in encoded.dictionary.to_pylist()]
+    found = [accounts.get(h, (None, None)) for h in hashes]
+    indices = encoded.indices
+    return (
+        pc.take(pa.array(hashes, pa.string()), indices),
+        pc.take(pa.array([f[0] for f in found], pa.string()), indices),
+        pc.take(pa.array([f[1] for f in found], pa.string()), indices),
     )
-    bidx = pc.take(hashed, pc.index_in(account, distinct))
-    found = pc.index_in(bidx, directory.account_bidx)
-    return bidx, pc.take(directory.account_owner, found), pc.take(directory.account_masked, found)
 
 
 def _units(number: pa.Array, directory: Directory) -> pa.Array:
-    return pc.take(directory.one_id, pc.index_in(number, directory.customer_no))
+    """Each row's ONE_ID: the batch's distinct numbers looked up once each, spread back to the rows."""
+    units = directory.unit_of()
+    encoded = pc.dictionary_encode(number)
+    mapped = pa.array([units.get(n) for n in encoded.dictionary.to_pylist()], pa.string())
+    return pc.take(mapped, encoded.indices)
 
 
 def _properties(batch: _Batch) -> pa.Array:
