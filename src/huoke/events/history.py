@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -66,28 +67,43 @@ def load_history(
     errors_path: Path,
     progress: Progress | None = None,
 ) -> HistorySummary:
-    """Load PATH into the lake table KIND; returns what was accepted, rejected and repeated within the file."""
+    """Load PATH into the lake table KIND; returns what was accepted, rejected and repeated within the file.
+
+    Batch N is written to the lake on a writer thread while batch N + 1 is read and checked (Arrow and Parquet
+    release the GIL, so both cores work); at most one batch waits, so memory stays at about two batches.
+    """
     summary = HistorySummary(kind)
     fingerprint = _fingerprint(path)
     limits = rules.Limits(zone=lake.zone, latest=now + max_future_skew)
-    with ErrorsFile(errors_path) as errors:
+    table = EVENTS if kind == "events" else TRANSACTIONS
+    with ErrorsFile(errors_path) as errors, ThreadPoolExecutor(max_workers=1) as writer:
+        pending: Future[Any] | None = None
         first_row = 0
         for number, batch in enumerate(_batches(path)):
             checked = rules.check(kind, batch, directory, limits, first_row=first_row + _row_base(path))
             for row, column, value, reason in checked.problems:
                 errors.add(row, FieldProblem.of(column, value, reason))
+            if pending is not None:
+                pending.result()  # the previous batch is in the lake (or its error surfaces here)
+            pending = None
             if checked.table.num_rows:
-                table = EVENTS if kind == "events" else TRANSACTIONS
-                lake.append(table, checked.table, time_column=TIME_COLUMN, batch_key=f"hist-{fingerprint}-{number:05d}")
-            summary.accepted += checked.table.num_rows
-            summary.rejected += checked.rejected
-            summary.duplicates += checked.duplicates
-            summary.batches += 1
+                key = f"hist-{fingerprint}-{number:05d}"
+                pending = writer.submit(lake.append, table, checked.table, time_column=TIME_COLUMN, batch_key=key)
+            _count(summary, checked)
             first_row += batch.num_rows
             if progress is not None:
                 progress(first_row)
+        if pending is not None:
+            pending.result()
         summary.errors_file = str(errors.path_if_written) if errors.path_if_written else None
     return summary
+
+
+def _count(summary: HistorySummary, checked: rules.Checked) -> None:
+    summary.accepted += checked.table.num_rows
+    summary.rejected += checked.rejected
+    summary.duplicates += checked.duplicates
+    summary.batches += 1
 
 
 def _row_base(path: Path) -> int:
