@@ -183,3 +183,17 @@ def test_sync_prunes_old_exported_live_rows_and_the_timeline_still_shows_them(in
     one_id = customers.show_customer(runtime, CustomerLookup(customer_no="C1"))["one_id"]
     view = timeline(runtime, TimelineQuery(one_id), lake_service.history_reader(runtime))
     assert [(e["id"], e["source"]) for e in view["entries"]] == [("new", "live"), ("old", "lake")]
+
+
+def test_a_lake_write_failure_stops_the_history_load_with_its_error(
+    ingestion: Ingestion, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(self: Lake, *args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Lake, "append", disk_full)
+    source = _history_file(tmp_path / "history.parquet")
+
+    with pytest.raises(OSError, match="No space left"):
+        lake_service.history_load(ingestion.runtime, kind="transactions", path=source, errors_path=tmp_path / "e.csv")
+    assert lake_rows(ingestion.runtime, "transactions") == []
