@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 DEMO_DIR ?= huoke-demo
 DEMO_CUSTOMERS ?= 20000
 
-.PHONY: demo test lint typecheck imports unit pytest bench clean
+.PHONY: demo test lint typecheck imports unit pytest bench bench-segments clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ test: lint typecheck imports pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.import_bench
+
+bench-segments: $(STAMP)
+	$(BIN)/python -m bench.segments_bench --customers 20000 --transactions 2000000 --events 1000000
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import MetaData
@@ -26,7 +27,9 @@ def all_metadata() -> MetaData:
     import huoke.customers.store
     import huoke.events.store
     import huoke.platform.store
-    import huoke.platform.work_store  # noqa: F401
+    import huoke.platform.work_store
+    import huoke.segments.store
+    import huoke.segments.tag_store  # noqa: F401
 
     return Base.metadata
 
@@ -34,8 +37,11 @@ def all_metadata() -> MetaData:
 def build_subscriptions(runtime: Runtime) -> Subscriptions:
     """Every context's subscribers to the work queue, by topic (each context registers its own here)."""
     from huoke.events import activity
+    from huoke.segments import realtime
 
-    return Subscriptions([activity.subscriber()])
+    subscriptions = Subscriptions([activity.subscriber()])
+    subscriptions.register(realtime.subscriber(runtime, subscriptions))
+    return subscriptions
 
 
 def build_ingestion(runtime: Runtime) -> Ingestion:
@@ -47,12 +53,19 @@ def build_ingestion(runtime: Runtime) -> Ingestion:
 
 def build_work_queue(runtime: Runtime) -> WorkQueue:
     """The work queue that `huoke worker`, `huoke serve` and `huoke run --until` deliver from."""
-    return WorkQueue(runtime, build_subscriptions(runtime))
+    from huoke.segments.refresh import run_scheduled
+
+    subscriptions = build_subscriptions(runtime)
+    return WorkQueue(runtime, subscriptions, periodic=[lambda now: run_scheduled(runtime, subscriptions, now)])
 
 
 def build_platform(runtime: Runtime) -> Platform:
     """The platform service with every context's due work registered for `huoke run --until`."""
-    return Platform(runtime=runtime, due_work=[build_work_queue(runtime).drain])
+    from huoke.segments.refresh import run_scheduled
+
+    queue = build_work_queue(runtime)
+    scheduled = partial(run_scheduled, runtime, queue.subscriptions)
+    return Platform(runtime=runtime, due_work=[queue.drain, scheduled])
 
 
 def build(settings: Settings) -> tuple[Runtime, Platform]:
@@ -68,7 +81,11 @@ def create_app(settings: Settings) -> FastAPI:
     from huoke.customers.api import router as customers_router
     from huoke.events.api import router as events_router
     from huoke.events.lake_service import history_reader
+    from huoke.events.service import Ingestion
     from huoke.platform.http import build_api
+    from huoke.segments.api import router as segments_router
+    from huoke.segments.tag_api import router as tags_router
+    from huoke.segments.tag_service import tags_section
 
     runtime = build_runtime(settings)
     try:
@@ -76,7 +93,9 @@ def create_app(settings: Settings) -> FastAPI:
     except Exception:
         runtime.close()
         raise
-    app = build_api(runtime, [customers_router, events_router])
-    app.state.ingestion = build_ingestion(runtime)
+    app = build_api(runtime, [customers_router, events_router, segments_router, tags_router])
+    app.state.customer_sections = {"tags": tags_section}
+    app.state.subscriptions = build_subscriptions(runtime)
+    app.state.ingestion = Ingestion(runtime, app.state.subscriptions)
     app.state.timeline_history = history_reader(runtime)
     return app

@@ -5,19 +5,31 @@ Thin: parse, call one service function, return its result in the documented shap
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from huoke.customers import service
 from huoke.customers.service import CustomerLookup
 from huoke.platform.errors import InvalidInput
 from huoke.platform.http import PROBLEM_RESPONSES, Problem, RuntimeDep
+from huoke.platform.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"], responses=PROBLEM_RESPONSES)
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "no such customer"}}
 Limit = Annotated[int, Query(ge=1, le=1000, description="at most this many rows")]
+Section = Callable[[Runtime, str], Any]
+
+
+def get_sections(request: Request) -> Mapping[str, Section]:
+    """Sections of the 360° view that other contexts supply (the composition root sets them, e.g. tags)."""
+    sections: Mapping[str, Section] = getattr(request.app.state, "customer_sections", {})
+    return sections
+
+
+SectionsDep = Annotated[Mapping[str, Section], Depends(get_sections)]
 
 
 class ProfileRead(BaseModel):
@@ -72,6 +84,12 @@ class ConsentRead(BaseModel):
     notice_version: str | None
 
 
+class TagRead(BaseModel):
+    name: str
+    kind: str = Field(description="computed | rule | manual")
+    assigned_at: str
+
+
 class CustomerRead(BaseModel):
     """The 360° view of one person (the surviving profile when the one asked for was merged)."""
 
@@ -81,7 +99,7 @@ class CustomerRead(BaseModel):
     identities: list[IdentityRead]
     holdings: list[HoldingRead]
     consents: list[ConsentRead]
-    tags: list[str]
+    tags: list[TagRead] = Field(description="the tags held now")
     merged_units: list[str] = Field(description="ONE_IDs of the profiles merged into this one")
 
 
@@ -139,6 +157,7 @@ def list_merges(
 @router.get("", response_model=CustomerRead, responses=_NOT_FOUND)
 def find_customer(
     runtime: RuntimeDep,
+    sections: SectionsDep,
     customer_no: Annotated[str | None, Query(min_length=1, max_length=64, description="core-banking number")] = None,
     phone: Annotated[str | None, Query(min_length=1, max_length=32, description="mobile number, any format")] = None,
 ) -> dict[str, Any]:
@@ -149,10 +168,18 @@ def find_customer(
             code="bad_lookup",
             details={"query": "exactly one of customer_no, phone"},
         )
-    return service.show_customer(runtime, CustomerLookup(customer_no=customer_no, phone=phone))
+    view = service.show_customer(runtime, CustomerLookup(customer_no=customer_no, phone=phone))
+    return _with_sections(view, runtime, sections)
 
 
 @router.get("/{one_id}", response_model=CustomerRead, responses=_NOT_FOUND)
-def show_customer(runtime: RuntimeDep, one_id: str) -> dict[str, Any]:
+def show_customer(runtime: RuntimeDep, sections: SectionsDep, one_id: str) -> dict[str, Any]:
     """The 360° view of the customer with this ONE_ID."""
-    return service.show_customer(runtime, CustomerLookup(one_id=one_id))
+    view = service.show_customer(runtime, CustomerLookup(one_id=one_id))
+    return _with_sections(view, runtime, sections)
+
+
+def _with_sections(view: dict[str, Any], runtime: Runtime, sections: Mapping[str, Section]) -> dict[str, Any]:
+    for name, section in sections.items():
+        view[name] = section(runtime, view["one_id"])
+    return view

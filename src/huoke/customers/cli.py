@@ -132,6 +132,8 @@ def _render_view(v: dict[str, Any]) -> None:
     _table("holdings", v["holdings"], ("account_no", "product_name", "product_type", "status", "balance"))
     _table("consents in force", v["consents"], ("channel", "purpose", "status", "recorded_at", "source"))
     _table("identities", v["identities"], ("kind", "value"))
+    if v.get("tags"):
+        _table("tags", v["tags"], ("name", "kind", "assigned_at"))
     if "timeline" in v:
         _table("timeline (newest first)", v["timeline"], ("occurred_at", "kind", "type", "amount", "channel", "source"))
 

@@ -18,8 +18,10 @@ from huoke.customers.observations import (
     resolve_observations,
     units_of_customers,
 )
+from huoke.customers.profile_facts import ProfileRecord, custom_attribute_names, customer_numbers, profile_record
 from huoke.customers.resolution import resolve
 from huoke.customers.snapshot import identity_directory, snapshot_tables
+from huoke.customers.snapshot_state import snapshot_fingerprint
 from huoke.customers.store import (
     ConsentRow,
     CustomerRow,
@@ -276,14 +278,19 @@ def _linking_keys(session: Session, unit: str, survivor: str) -> list[str]:
 __all__ = [
     "CustomerLookup",
     "Observed",
+    "ProfileRecord",
     "accounts_of",
+    "custom_attribute_names",
+    "customer_numbers",
     "identity_directory",
     "list_conflicts",
     "list_merges",
     "profile_of",
+    "profile_record",
     "profile_units",
     "resolve_observations",
     "show_customer",
+    "snapshot_fingerprint",
     "snapshot_tables",
     "undo_merge",
     "units_of_customers",

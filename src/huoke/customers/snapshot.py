@@ -51,6 +51,7 @@ HOLDING_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
     ("credit_limit_fen", pa.int64()),
     ("card_level", pa.string()),
     ("card_role", pa.string()),
+    ("approved_at", pa.timestamp("us", tz="UTC")),  # card approval (核卡) instant, for "approved within N days"
 )
 
 

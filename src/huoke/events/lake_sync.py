@@ -11,6 +11,7 @@ up to that bound are exported, so none is ever skipped.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,6 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
 
 from huoke.customers import service as customers
 from huoke.events import lake_tables
@@ -28,6 +30,8 @@ from huoke.platform.runtime import Runtime
 from huoke.platform.store import get_watermark, set_watermark
 
 EXPORT_BATCH = 50_000
+SNAPSHOT_STATE = "snapshot:customers"  # watermark: the fingerprint of the store the snapshots show
+ACTIVITY_STATE = "snapshot:activity"
 _STREAMS: dict[str, Any] = {lake_tables.EVENTS: EventRow, lake_tables.TRANSACTIONS: TransactionRow}
 
 
@@ -47,16 +51,52 @@ class SyncReport:
         }
 
 
-def sync(runtime: Runtime, lake: Lake, *, progress: Callable[[str, int], None] | None = None) -> SyncReport:
-    """Export every settled live row past its watermark, then replace the snapshot tables."""
+def sync(
+    runtime: Runtime, lake: Lake, *, progress: Callable[[str, int], None] | None = None, force: bool = False
+) -> SyncReport:
+    """Export every settled live row past its watermark, then replace the snapshot tables: the customer tables'
+    only when the store changed since they were written (or ``force``), the activity figures every time."""
     report = SyncReport()
     for table, entity in _STREAMS.items():
         report.exported[table], report.watermarks[table] = _export_stream(runtime, lake, table, entity, progress)
         report.pruned[table] = _prune(runtime, entity, report.watermarks[table])
-    for name, data in {**customers.snapshot_tables(runtime), "customer_activity": _activity(runtime)}.items():
-        lake.replace_snapshot(name, data)
-        report.snapshots[name] = data.num_rows
+    snapshots: list[tuple[str, Callable[[Session], int], set[str], Callable[[], dict[str, pa.Table]]]] = [
+        (SNAPSHOT_STATE, customers.snapshot_fingerprint, {"customers", "holdings", "org_units"},
+         lambda: customers.snapshot_tables(runtime)),
+        (ACTIVITY_STATE, _activity_fingerprint, {"customer_activity"},
+         lambda: {"customer_activity": _activity(runtime)}),
+    ]  # fmt: skip
+    for state, fingerprint, names, build in snapshots:
+        fresh = _changed(runtime, lake, state, fingerprint, names, force=force)
+        if fresh is None:
+            continue
+        for name, data in build().items():
+            lake.replace_snapshot(name, data)
+            report.snapshots[name] = data.num_rows
+        _remember(runtime, state, fresh)
     return report
+
+
+def _changed(
+    runtime: Runtime, lake: Lake, state: str, fingerprint: Callable[[Session], int], names: set[str], *, force: bool
+) -> int | None:
+    """The store's fingerprint when these snapshots must be written again; None when they are current."""
+    with runtime.uow() as uow:
+        now = fingerprint(uow.session)
+        written = get_watermark(uow.session, state)
+    present = names <= set(lake.tables())
+    return now if force or not present or now != written else None
+
+
+def _activity_fingerprint(session: Session) -> int:
+    found = session.execute(select(func.count(), func.max(ActivityRow.updated_at))).one()
+    return int(hashlib.sha256(repr(tuple(found)).encode()).hexdigest()[:15], 16)
+
+
+def _remember(runtime: Runtime, name: str, value: int) -> None:
+    with runtime.uow() as uow:
+        set_watermark(uow.session, name, value, load_clock(uow.session).now())
+        uow.commit()
 
 
 def _export_stream(

@@ -25,6 +25,7 @@ from rich.progress import (
 from huoke.platform.errors import HuokeError
 
 stderr = Console(stderr=True)
+stdout = Console()  # readable results (never used with --json, which writes one document)
 
 
 def _default(value: Any) -> Any:

@@ -1,20 +1,29 @@
 """The query layer: an Ibis connection with every lake table registered under its own name.
 
 Analytic work (segments, insights) is written once as Ibis expressions. ``query_backend`` picks where they run:
-``duckdb`` (default) in this process over the lake's Parquet files, or ``pyspark`` on a local Spark session
-over the same files (install ``huoke[spark]``). Tables are read through their manifests, so a connection sees
-one consistent version of each table; call :meth:`QueryEngine.refresh` to see later writes.
+
+- ``duckdb`` (default): in this process over the lake's Parquet files;
+- ``pyspark``: a Spark session (``spark_master``, default ``local[2]``) over the same files (install
+  ``huoke[spark]``; Spark 4 needs Java 17);
+- ``postgres``: tables of the lake's names and shapes that already live in a PostgreSQL schema
+  (``query_schema`` on ``query_database_url``, default the operational database); huoke does not copy the lake
+  there, and a table missing from the schema reads as empty.
+
+Lake tables are read through their manifests, so a connection sees one consistent version of each table; call
+:meth:`QueryEngine.refresh` to see later writes. Every session runs in UTC: rules compute their instants in UTC.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import ibis  # type: ignore[import-untyped]
 import pyarrow as pa
 from ibis.backends import BaseBackend  # type: ignore[import-untyped]
+from sqlalchemy.engine import make_url
 
 from huoke.platform.errors import ConfigurationError
 from huoke.platform.lake import Lake
@@ -22,22 +31,29 @@ from huoke.platform.lake_write import BATCH_COLUMN
 from huoke.platform.settings import Settings
 
 SPARK_INSTALL = "pip install 'huoke[spark]'"
+POSTGRES_INSTALL = "pip install 'huoke[postgres]'"
 
 
 @dataclass
 class QueryEngine:
-    """An Ibis backend over the lake, plus the lake itself for refreshing the registered tables."""
+    """An Ibis backend over the lake (or over a PostgreSQL schema), plus the lake for refreshing the tables."""
 
     backend: BaseBackend
     lake: Lake
     kind: str
     registered: list[str] = field(default_factory=list)
+    schema: str | None = None  # the PostgreSQL schema of the tables (postgres only)
 
     def table(self, name: str) -> ibis.Table:
+        if self.kind == "postgres":
+            return self.backend.table(name, database=self.schema)
         return self.backend.table(name)
 
     def refresh(self) -> list[str]:
-        """Register every lake table again at its newest version; returns the registered names."""
+        """Register every table again at its newest version; returns the registered names."""
+        if self.kind == "postgres":
+            self.registered = sorted(self.backend.list_tables(database=self.schema))
+            return self.registered
         register = _register_spark if self.kind == "pyspark" else _register_duckdb
         self.registered = [name for name in self.lake.tables() if register(self.backend, self.lake, name)]
         return self.registered
@@ -47,16 +63,14 @@ class QueryEngine:
 
 
 def open_engine(settings: Settings, lake: Lake | None = None) -> QueryEngine:
-    """A query engine for ``settings.query_backend`` with every lake table registered."""
+    """A query engine for ``settings.query_backend`` with every table registered."""
     lake = lake or Lake.from_settings(settings)
     kind = settings.query_backend
     if kind == "postgres":
-        raise ConfigurationError(
-            "HUOKE_QUERY_BACKEND=postgres cannot read the Parquet lake; use duckdb (the default) or pyspark",
-            code="query_backend_unsupported",
-        )
-    backend = _spark_backend() if kind == "pyspark" else ibis.duckdb.connect()
-    engine = QueryEngine(backend=backend, lake=lake, kind=kind)
+        engine = QueryEngine(_postgres_backend(settings), lake, kind, schema=settings.query_schema)
+    else:
+        backend = _spark_backend(settings) if kind == "pyspark" else ibis.duckdb.connect()
+        engine = QueryEngine(backend=backend, lake=lake, kind=kind)
     engine.refresh()
     return engine
 
@@ -86,7 +100,8 @@ def _without_lineage(table: ibis.Table) -> ibis.Table:
     return table.drop(BATCH_COLUMN) if BATCH_COLUMN in table.columns else table
 
 
-def _spark_backend() -> BaseBackend:
+def _spark_backend(settings: Settings) -> BaseBackend:
+    """A Spark session on ``spark_master`` in UTC (Spark keeps one session per process: this is it)."""
     try:
         sql = importlib.import_module("pyspark.sql")
     except ImportError as exc:
@@ -94,8 +109,55 @@ def _spark_backend() -> BaseBackend:
             f"HUOKE_QUERY_BACKEND=pyspark needs PySpark, which is not installed: {SPARK_INSTALL}",
             code="pyspark_missing",
         ) from exc
-    session = sql.SparkSession.builder.master("local[*]").appName("huoke").getOrCreate()
+    builder = sql.SparkSession.builder.master(settings.spark_master).appName("huoke")
+    for key, value in _spark_conf(settings).items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # the JVM did not start: no Java, or a master that cannot be reached
+        raise ConfigurationError(
+            f"HUOKE_QUERY_BACKEND=pyspark: Spark did not start on {settings.spark_master!r} ({exc}); "
+            "Spark needs Java 17 (JAVA_HOME, or java on PATH)",
+            code="spark_unavailable",
+        ) from exc
+    session.conf.set("spark.sql.session.timeZone", "UTC")  # also when an existing session was returned
     return ibis.pyspark.connect(session)
+
+
+def _spark_conf(settings: Settings) -> dict[str, str]:
+    conf = {"spark.sql.session.timeZone": "UTC", "spark.pyspark.python": sys.executable}
+    if settings.spark_master.startswith("local"):  # a few cores: a few shuffle partitions, not Spark's 200
+        conf["spark.sql.shuffle.partitions"] = "4"
+    return conf
+
+
+def _postgres_backend(settings: Settings) -> BaseBackend:
+    """A connection to the PostgreSQL database holding the query tables (in UTC, as Ibis sets it)."""
+    url = settings.query_database_url or settings.database_url
+    if not url or make_url(url).get_backend_name() != "postgresql":
+        raise ConfigurationError(
+            "HUOKE_QUERY_BACKEND=postgres needs HUOKE_QUERY_DATABASE_URL (or HUOKE_DATABASE_URL) to name the "
+            "PostgreSQL database whose schema holds the lake-shaped tables; the Parquet lake itself is read by "
+            "duckdb (the default) or pyspark",
+            code="query_backend_unsupported",
+        )
+    try:
+        psycopg = importlib.import_module("psycopg")
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"HUOKE_QUERY_BACKEND=postgres needs psycopg, which is not installed: {POSTGRES_INSTALL}",
+            code="psycopg_missing",
+        ) from exc
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    backend = ibis.postgres.from_connection(psycopg.connect(conninfo, autocommit=True))
+    if settings.query_schema not in backend.list_databases():
+        backend.disconnect()
+        raise ConfigurationError(
+            f"HUOKE_QUERY_BACKEND=postgres: schema {settings.query_schema!r} does not exist in that database; "
+            "create it with the lake-shaped tables, or set HUOKE_QUERY_SCHEMA",
+            code="query_schema_missing",
+        )
+    return backend
 
 
 def _register_spark(backend: Any, lake: Lake, name: str) -> bool:

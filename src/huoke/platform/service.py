@@ -57,7 +57,12 @@ class Platform:
         """Advance the simulated clock to ``until``, processing due work on the way (in time order)."""
         with self.runtime.uow() as uow:
             advance_clock(uow.session, until)  # refuses a real clock or a move backwards before any work runs
-        processed = sum(work(until) for work in self.due_work)
+        processed = 0
+        while True:  # one kind of work may create another's (a refresh queues messages): repeat until all is done
+            done = sum(work(until) for work in self.due_work)
+            processed += done
+            if done == 0:
+                break
         with self.runtime.uow() as uow:
             advance_clock(uow.session, until)
             uow.commit()

@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     # lake and query engine (docs/lake.md)
     lake_url: str | None = Field(default=None, description="lake root; default <data-dir>/lake")
     query_backend: Literal["duckdb", "pyspark", "postgres"] = "duckdb"
+    spark_master: str = Field(default="local[2]", description="Spark master URL for query_backend=pyspark")
+    query_database_url: str | None = Field(
+        default=None, description="PostgreSQL with lake-shaped tables (query_backend=postgres); default database_url"
+    )
+    query_schema: str = Field(
+        default="huoke_lake", pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="their schema (query_backend=postgres)"
+    )
     # live ingestion (docs/events.md)
     ingest_max_items: int = Field(default=1000, ge=1, le=100_000)
     ingest_max_bytes: int = Field(default=1_048_576, ge=1024)
@@ -52,6 +59,10 @@ class Settings(BaseSettings):
     worker_lease_seconds: int = Field(default=60, ge=1)
     worker_max_attempts: int = Field(default=8, ge=1)
     worker_poll_seconds: float = Field(default=0.5, gt=0)
+    # tags (docs/tags.md)
+    tag_thresholds_file: Path | None = Field(
+        default=None, description="TOML file of computed-tag thresholds; default <data-dir>/tags.toml when present"
+    )
 
     @property
     def database(self) -> str:

@@ -52,6 +52,8 @@ class Subscriber:
     name: str
     topics: frozenset[str]
     handle: Handler
+    # Narrows ``topics`` at enqueue time (e.g. to what a context currently cares about); None takes them all.
+    wants: Callable[[str], bool] | None = None
 
     def __post_init__(self) -> None:
         if not self.name or len(self.name) > NAME_MAX:
@@ -62,6 +64,10 @@ class Subscriber:
     def takes(self, topic: str) -> bool:
         """Whether TOPIC is one of this subscriber's topics, named exactly or by a prefix such as ``event.*``."""
         return topic in self.topics or _by_pattern(topic, self.topics)
+
+    def accepts(self, topic: str) -> bool:
+        """Whether a message on TOPIC is queued for this subscriber now: one of its topics that ``wants``."""
+        return self.takes(topic) and (self.wants is None or self.wants(topic))
 
 
 class Subscriptions:
@@ -78,8 +84,8 @@ class Subscriptions:
         self._by_name[subscriber.name] = subscriber
 
     def for_topic(self, topic: str) -> list[Subscriber]:
-        """Subscribers of TOPIC: named exactly, or by a prefix pattern such as ``event.*``."""
-        return [s for s in self._by_name.values() if s.takes(topic)]
+        """Subscribers a message on TOPIC is queued for (see ``Subscriber.accepts``)."""
+        return [s for s in self._by_name.values() if s.accepts(topic)]
 
     def get(self, name: str) -> Subscriber | None:
         return self._by_name.get(name)

@@ -13,7 +13,9 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,6 +26,8 @@ from huoke.platform import work_store as store
 from huoke.platform.runtime import Runtime
 from huoke.platform.work import Handler, Subscriptions, WorkItem, backoff_seconds, error_text, take_earliest_enqueued
 
+# Work a worker runs between batches, given the clock's now; returns how much it did.
+Periodic = Callable[[datetime], int]
 log = logging.getLogger("huoke.work")
 
 
@@ -89,9 +93,18 @@ def _handle_in_savepoint(session: Session, handle: Handler, item: WorkItem, at: 
 class WorkQueue:
     """Delivers queued work to the registered subscribers, on the data dir's clock."""
 
-    def __init__(self, runtime: Runtime, subscriptions: Subscriptions, *, worker_id: str | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        subscriptions: Subscriptions,
+        *,
+        worker_id: str | None = None,
+        periodic: Sequence[Periodic] = (),
+    ) -> None:
         self.runtime = runtime
         self.subscriptions = subscriptions
+        self.periodic = list(periodic)
+        self._periodic_at = -1.0e9
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         settings = runtime.settings
         self.batch_size = settings.worker_batch_size
@@ -116,10 +129,25 @@ class WorkQueue:
                 stop.wait(self.poll_seconds)
                 continue
             total.add(tally)
-            if tally.processed == 0:
+            ran = self.run_periodic()
+            if tally.processed == 0 and ran == 0:
                 stop.wait(self.poll_seconds)
         log.info("worker %s stopped after %d deliveries", self.worker_id, total.processed)
         return total
+
+    def run_periodic(self) -> int:
+        """Run the periodic jobs (e.g. scheduled segment refreshes) at most once per poll interval; a failing job
+        is logged and tried again at the next interval. Returns how many pieces of work they did."""
+        if not self.periodic or time.monotonic() - self._periodic_at < self.poll_seconds:
+            return 0
+        self._periodic_at = time.monotonic()
+        done = 0
+        for job in self.periodic:
+            try:
+                done += job(self.runtime.now())
+            except Exception as exc:  # a job's failure must not stop the delivery of queued work
+                log.warning("worker %s: periodic job failed, retrying later: %s", self.worker_id, error_text(exc))
+        return done
 
     def drain(self, until: datetime) -> int:
         """Deliver, in (due time, id) order, every item due by UNTIL, including those falling due meanwhile.

@@ -6,10 +6,10 @@ no ``merged_into`` and a status other than ``merged``). Each leaf becomes the se
 behaves as in the evaluator (a test on it is false, its ``not`` true). Rows recorded on an identity unit count
 for the profile the unit is merged into. Rows after ``as_of`` never count; business dates are in ``zone``.
 
-Not compiled (raises ``NotCompiled``): ``approved_within_days`` on holdings (the lake's ``holdings`` has no
-approval time); rule numbers with more than 10 decimal places or 28 digits before the point.
-Holdings' ``opened_at`` is a business date in the lake, so a holding opened on the evaluation day counts
-whatever the hour. See ``compile_values`` for how texts are read as numbers and dates.
+Not compiled (raises ``NotCompiled``): rule numbers with more than 10 decimal places or 28 digits before the
+point. Holdings' ``opened_at`` is a business date in the lake, so a holding opened on the evaluation day counts
+whatever the hour; ``approved_at`` is an instant, so an approval later on the evaluation day than ``as_of``
+does not count yet. See ``compile_values`` for how texts are read as numbers and dates.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import ibis  # type: ignore[import-untyped]
 
 from huoke.segments import core
 from huoke.segments.compile_activity import Activity, aggregate_members, did_not_members
+from huoke.segments.compile_json import Dialect
 from huoke.segments.compile_tables import Tables
 from huoke.segments.compile_values import NotCompiled, date_reader, json_reader, number_reader, passes, text_reader
 from huoke.segments.core import Core
@@ -81,20 +82,21 @@ def _where(scope: _Scope, condition: Any) -> Any:
 
 def _attr(node: core.AttrTest, scope: _Scope) -> Any:
     today = scope.activity.today
-    return _where(scope, passes(node.test, _attribute(node.attr, scope.profiles, today), today))
+    reader = _attribute(node.attr, scope.profiles, today, scope.tables.dialect)
+    return _where(scope, passes(node.test, reader, today))
 
 
-def _attribute(name: str, profiles: Any, today: date) -> Any:
+def _attribute(name: str, profiles: Any, today: date, dialect: Dialect) -> Any:
     kind = STANDARD_ATTRIBUTES.get(name)
     if name == "age":
         born = profiles.birth_date
-        not_yet = ((born.month() * 100 + born.day()) > today.month * 100 + today.day).cast("int64")
+        not_yet = ibis.cases(((born.month() * 100 + born.day()) > today.month * 100 + today.day, 1), else_=0)
         return number_reader((today.year - born.year() - not_yet).cast("int64"))
     if kind == "date":
         return date_reader(profiles[name])
     if kind == "text":
-        return text_reader(profiles[name])
-    return json_reader(profiles.attributes, name)
+        return text_reader(profiles[name], dialect)
+    return json_reader(profiles.attributes, name, dialect)
 
 
 def _in_org(node: core.InOrg, scope: _Scope) -> Any:
@@ -113,8 +115,6 @@ def _membership(table: Any, column: str, name: str, scope: _Scope) -> Any:
 
 def _holding(node: core.HoldingAgg, scope: _Scope) -> Any:
     match = node.match
-    if match.approved_within_days is not None:
-        raise NotCompiled("holding filter approved_within_days: the lake's holdings have no approval time")
     rows = scope.tables.holdings
     today = scope.activity.today
     keep = rows.opened_at.isnull() | (rows.opened_at <= today)
@@ -125,6 +125,10 @@ def _holding(node: core.HoldingAgg, scope: _Scope) -> Any:
     if match.opened_within_days is not None:
         first = date.fromordinal(today.toordinal() - match.opened_within_days + 1)
         keep &= rows.opened_at.between(first, today).fill_null(False)
+    if match.approved_within_days is not None:  # an instant: from the first day's start up to as_of
+        since = scope.activity.start_of(date.fromordinal(today.toordinal() - match.approved_within_days + 1))
+        approved, instant = rows.approved_at, scope.activity.instant
+        keep &= ((approved >= instant(since)) & (approved <= instant(scope.activity.as_of))).fill_null(False)
     units = scope.units
     kept = rows.filter(keep)
     value = kept.balance_fen.fill_null(0) if node.agg == "sum_balance" else ibis.literal(1, type="int64")

@@ -1,8 +1,9 @@
 """Transaction and event rules as Ibis queries: filters, windows, aggregates and did … then_not.
 
 Windows become UTC instant bounds computed here from business dates in the zone, so no database time-zone
-setting is involved; per-row business dates (for ``distinct_days`` and ``days_since_last``) come from joining
-a small table of the window's days with their UTC start and end.
+setting is involved. Per-row business dates (for ``distinct_days`` and ``days_since_last``) are day numbers
+counted in whole days of 86,400 seconds from the start of the window's first day; a day of another length (a
+daylight-saving change in zones that have one) is matched by its own start and end instead.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import ibis  # type: ignore[import-untyped]
-import pyarrow as pa
 
 from huoke.segments import core
 from huoke.segments.comparison import period_dates
-from huoke.segments.compile_values import NUMBER, NotCompiled, json_reader, literal, number_reader, passes
+from huoke.segments.compile_json import Dialect
+from huoke.segments.compile_values import NUMBER, NotCompiled, json_reader, literal, number_reader, passes, times_count
 
-_INSTANT = pa.timestamp("us", tz="UTC")
+_DAY = timedelta(days=1)
+_DAY_SECONDS = 86_400
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,8 @@ def _matching(match: core.TxnMatch | core.EventMatch, tables: Any, activity: Act
         number = rows.amount_fen.cast(NUMBER)
     else:
         rows = tables.events
-        keep = _event_filter(match, rows, activity)
-        number = json_reader(rows.properties, value).number if value else ibis.null().cast(NUMBER)
+        keep = _event_filter(match, rows, activity, tables.dialect)
+        number = json_reader(rows.properties, value, tables.dialect).number if value else ibis.null().cast(NUMBER)
     rows = rows.filter((rows.occurred_at <= activity.instant(activity.as_of)) & keep.fill_null(False))
     units = activity.units
     joined = rows.join(units, rows.one_id == units.unit)
@@ -71,10 +73,10 @@ def _txn_filter(match: core.TxnMatch, rows: Any) -> Any:
     return keep
 
 
-def _event_filter(match: core.EventMatch, rows: Any, activity: Activity) -> Any:
+def _event_filter(match: core.EventMatch, rows: Any, activity: Activity, dialect: Dialect) -> Any:
     keep = rows.type == match.type
     for name, test in match.where:
-        keep &= passes(test, json_reader(rows.properties, name), activity.today).fill_null(False)
+        keep &= passes(test, json_reader(rows.properties, name, dialect), activity.today).fill_null(False)
     return keep
 
 
@@ -85,21 +87,39 @@ def _in_window(rows: Any, window: core.Period, activity: Activity) -> Any:
 
 
 def _with_days(rows: Any, window: core.Period, activity: Activity) -> Any:
-    """Rows with their business date as a day number (``ordinal``)."""
+    """Rows (already inside the window) with their business date as a day number (``date.toordinal``)."""
     first, last = period_dates(window, activity.today)
-    last = min(last, activity.today)
-    days = [date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
-    calendar = ibis.memtable(
-        pa.table(
-            {
-                "ordinal": pa.array([d.toordinal() for d in days], pa.int64()),
-                "starts": pa.array([activity.start_of(d) for d in days], _INSTANT),
-                "ends": pa.array([activity.start_of(d + timedelta(days=1)) for d in days], _INSTANT),
-            }
-        )
-    )
-    joined = rows.join(calendar, [rows.at >= calendar.starts, rows.at < calendar.ends])
-    return joined.select("one_id", "at", "value", "ordinal")
+    pieces = _day_pieces(rows.at, first, min(last, activity.today), activity)
+    ordinal = pieces[-1][1]
+    for end, number in reversed(pieces[:-1]):
+        ordinal = ibis.cases((rows.at < activity.instant(end), number), else_=ordinal)
+    return rows.select("one_id", "at", "value", ordinal=ordinal)
+
+
+def _day_pieces(at: Any, first: date, last: date, activity: Activity) -> list[tuple[datetime, Any]]:
+    """(end instant, day number of instants before it) for the days first … last, in order.
+
+    Consecutive days of 86,400 seconds share one piece: whole days since the piece's start. A day of another
+    length is a piece of its own.
+    """
+    pieces: list[tuple[datetime, Any]] = []
+    day = first
+    while day <= last:
+        start, run = activity.start_of(day), day
+        while day <= last and activity.start_of(day + _DAY) - activity.start_of(day) == _DAY:
+            day += _DAY
+        if day == run:  # a day of another length
+            day += _DAY
+            pieces.append((activity.start_of(day), ibis.literal(run.toordinal(), type="int64")))
+            continue
+        pieces.append((activity.start_of(day), _days_since(at, start, run, activity)))
+    return pieces or [(activity.start_of(first), ibis.literal(first.toordinal(), type="int64"))]
+
+
+def _days_since(at: Any, start: datetime, day: date, activity: Activity) -> Any:
+    """The day number of instant ``at``: ``day`` plus the whole days since ``start`` (the start of ``day``)."""
+    seconds = at.epoch_seconds() - activity.instant(start).epoch_seconds()
+    return (seconds // _DAY_SECONDS).cast("int64") + day.toordinal()
 
 
 def aggregate_members(node: core.TxnAgg | core.EventAgg, tables: Any, activity: Activity) -> Any:
@@ -139,7 +159,7 @@ def _result(agg: str, both: Any) -> tuple[Any, Any]:
     if agg == "avg":
         present = both.counted.fill_null(0) > 0
         total = ibis.cases((present, both.result.cast(NUMBER)), else_=ibis.null().cast(NUMBER))
-        return number_reader(total), lambda value: (total, literal(value) * both.counted.cast("int64"))
+        return number_reader(total), lambda value: (total, times_count(value, both.counted))
     return number_reader(both.result), None
 
 

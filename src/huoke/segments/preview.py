@@ -10,6 +10,7 @@ import ibis  # type: ignore[import-untyped]
 from huoke.platform.query import QueryEngine
 from huoke.segments.compile import compile_rule
 from huoke.segments.compile_tables import Tables
+from huoke.segments.core import Core
 from huoke.segments.dsl import parse_rule
 from huoke.segments.normalise import normalise
 
@@ -23,8 +24,15 @@ def preview(
 
     The rule is validated first (``InvalidInput`` names the path at fault); business dates are in ``zone``.
     """
+    return preview_tree(engine, normalise(parse_rule(rule_json)), as_of, zone, sample)
+
+
+def preview_tree(
+    engine: QueryEngine, tree: Core, as_of: datetime, zone: tzinfo, sample: int = SAMPLE_SIZE
+) -> dict[str, Any]:
+    """``preview`` of a normalised tree whose segment references are resolved already."""
     tables = Tables.from_engine(engine)
-    members = compile_rule(normalise(parse_rule(rule_json)), tables, as_of, zone)
+    members = compile_rule(tree, tables, as_of, zone)
     customers = tables.customers
     numbered = members.join(customers, members.one_id == customers.one_id).select(customers.customer_no)
     count = int(engine.backend.to_pyarrow(members.count()).as_py())

@@ -2,7 +2,8 @@
 
 Each customer is a profile whose id is its key; rows can also sit on a second identity unit merged into it
 (``<key>~m``), which the compiler must count for the profile. Holdings are opened at midnight business time
-(the lake keeps business dates). Org units: HO > BR01 > SB1, SB2 and HO > BR02 > SB3.
+(the lake keeps business dates); approval instants are kept as they are.
+Org units: HO > BR01 > SB1, SB2 and HO > BR02 > SB3.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ class Population:
                     "status": h.status,
                     "opened_at": opened,
                     "balance_fen": h.balance_fen,
+                    "approved_at": h.approved_at.astimezone(UTC) if h.approved_at else None,
                 }
             )
         for i, t in enumerate(facts.transactions):

@@ -227,12 +227,6 @@ def test_merged_away_units_are_never_members_and_their_rows_count_for_the_profil
     assert compiled_members(spend_twice, own_unit_only, AS_OF) == compiled_members(spend_twice, POPULATION, AS_OF)
 
 
-def test_approval_windows_are_not_compiled_and_say_so() -> None:
-    rule = normalise(parse_rule({"holding": {"product_type": "credit_card", "approved_within_days": 61}}))
-    with pytest.raises(NotCompiled, match="approved_within_days"):
-        compile_rule(rule, Tables.from_arrow(POPULATION.tables()), AS_OF, Z)
-
-
 def test_as_of_must_be_aware() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         compile_rule(normalise(parse_rule({"tag": "x"})), Tables.from_arrow({}), datetime(2026, 3, 18), Z)  # noqa: DTZ001 - naive on purpose

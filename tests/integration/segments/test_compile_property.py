@@ -37,6 +37,11 @@ EXTRA_LEAVES = st.one_of(
         st.sampled_from(["wealth", "time_deposit"]), st.sampled_from([None, 1, 5, 30]),
         st.sampled_from(["count", "sum_balance"]), NUMBER_OPS, NUMBERS,
     ),
+    st.builds(lambda d: {"holding": {"approved_within_days": d}}, st.sampled_from([1, 2, 7, 30, 61])),
+    st.builds(
+        lambda d, op, v: {"holding": {"approved_within_days": d}, "agg": "count", "op": op, "value": v},
+        st.sampled_from([1, 2, 7, 30, 61]), NUMBER_OPS, st.integers(0, 2),
+    ),
     st.builds(
         lambda lo, w, g, op, v: {"txn": {"min_amount": lo}, "window": w, "agg": g, "op": op, "value": v},
         st.sampled_from([0, 0.5, 10]), WINDOWS, AGGS, NUMBER_OPS, NUMBERS,
@@ -79,9 +84,11 @@ INSTANTS = st.one_of(
 DAYS = st.integers(-40, 2).map(lambda days: AS_OF.date() + timedelta(days=days))
 SECONDS = st.sampled_from([None, 3, 7.5, "8", " 5 ", "long", True, -2])
 HOLDINGS = st.builds(
-    lambda kind, day, balance: HoldingFact(kind, opened_at=datetime.combine(day, datetime.min.time(), SHANGHAI),
-                                           balance_fen=balance),
+    lambda kind, day, balance, approved: HoldingFact(
+        kind, opened_at=datetime.combine(day, datetime.min.time(), SHANGHAI), approved_at=approved,
+        balance_fen=balance),
     st.sampled_from(["wealth", "time_deposit"]), DAYS, st.one_of(st.none(), st.integers(0, 3_000_000)),
+    st.one_of(st.none(), INSTANTS),
 )  # fmt: skip
 TXNS = st.builds(
     lambda when, fen, kind: TxnFact(when, fen, "debit", kind),

@@ -1,0 +1,95 @@
+"""One profile as plain values for other contexts' rules: its attributes, its branch's place in the org tree,
+its holdings and its identity units. Read in the caller's session; nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, tzinfo
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huoke.customers.observations import profile_units
+from huoke.customers.snapshot import CUSTOMER_FIELDS
+from huoke.customers.store import AttributeDefinitionRow, CustomerRow, HoldingRow, OrgUnitRow
+from huoke.platform.db import key_in
+
+_IN_BATCH = 5000
+_PROFILE_COLUMNS = tuple(name for name, _ in CUSTOMER_FIELDS if name not in {"one_id", "status", "merged_into"})
+_HOLDING_COLUMNS = ("product_type", "product_code", "card_level", "card_role", "status", "balance_fen")
+
+
+@dataclass(frozen=True)
+class ProfileRecord:
+    """A live profile: standard and custom attributes, org path (ancestors of its branch), holdings, units.
+
+    Holdings are dicts with the holding filter's fields, ``balance_fen``, ``opened_at`` (midnight of the opening
+    business date in the business time zone) and ``approved_at``.
+    """
+
+    one_id: str
+    attributes: dict[str, Any]
+    org_path: tuple[str, ...]
+    holdings: list[dict[str, Any]]
+    units: list[str]
+
+
+def profile_record(session: Session, one_id: str, zone: tzinfo) -> ProfileRecord | None:
+    """The live profile ``one_id`` stands for (following merges), or None when there is no such customer."""
+    row = session.scalars(select(CustomerRow).where(CustomerRow.one_id == one_id)).first()
+    while row is not None and row.merged_into is not None:
+        row = session.scalars(select(CustomerRow).where(CustomerRow.one_id == row.merged_into)).first()
+    if row is None or row.status == "merged":
+        return None
+    attributes = {**(row.attributes or {}), **{name: getattr(row, name) for name in _PROFILE_COLUMNS}}
+    return ProfileRecord(
+        one_id=row.one_id,
+        attributes=attributes,
+        org_path=_org_path(session, row.branch_code),
+        holdings=_holdings(session, row.one_id, zone),
+        units=profile_units(session, row.one_id),
+    )
+
+
+def _org_path(session: Session, branch: str | None) -> tuple[str, ...]:
+    if branch is None:
+        return ()
+    path = session.scalar(select(OrgUnitRow.path).where(OrgUnitRow.code == branch))
+    return tuple(code for code in (path or "").split("/") if code)
+
+
+def _holdings(session: Session, one_id: str, zone: tzinfo) -> list[dict[str, Any]]:
+    rows = session.scalars(select(HoldingRow).where(HoldingRow.one_id == one_id).order_by(HoldingRow.id))
+    return [
+        {
+            **{name: getattr(row, name) for name in _HOLDING_COLUMNS},
+            "opened_at": _midnight(row.opened_at, zone),
+            "approved_at": row.approved_at,
+        }
+        for row in rows
+    ]
+
+
+def _midnight(day: date | None, zone: tzinfo) -> datetime | None:
+    return None if day is None else datetime.combine(day, time(), zone)
+
+
+def custom_attribute_names(session: Session) -> set[str]:
+    """The custom customer attributes imports have defined so far."""
+    return set(session.scalars(select(AttributeDefinitionRow.name)))
+
+
+def customer_numbers(session: Session, one_ids: Iterable[str]) -> dict[str, str]:
+    """ONE_ID → customer number, for the profiles that have one."""
+    wanted = sorted(set(one_ids))
+    dialect = session.get_bind().dialect.name
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), _IN_BATCH):
+        query = select(CustomerRow.one_id, CustomerRow.customer_no).where(
+            key_in(CustomerRow.one_id, wanted[start : start + _IN_BATCH], dialect)
+        )
+        found.update({one_id: number for one_id, number in session.execute(query) if number is not None})
+    return found
