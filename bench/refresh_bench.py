@@ -127,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         ratio = timing["seconds"] / floor["seconds"]
         print(f"{label:>10}: huoke {timing['seconds']:7.1f} s  floor {floor['seconds']:7.1f} s  ratio {ratio:5.2f}x  "
               f"members {timing['members']:,} entered {timing['entered']:,} exited {timing['exited']:,}")  # fmt: skip
+    same = huoke["timings"]["unchanged"]["members"] == floor["members"]
+    print(f"members: floor {floor['members']:,} — {'the same as' if same else 'DIFFERENT from'} huoke's")
     print(f"peak RSS: huoke {huoke['peak_rss_mb']:.0f} MB, floor {floor['peak_rss_mb']:.0f} MB")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")

@@ -16,6 +16,7 @@ from huoke.demo.activity import KINDS as ACTIVITY_KINDS
 from huoke.demo.activity import ActivityFiles, activity_window, generate_activity
 from huoke.demo.generator import GeneratedBank, generate_bank
 from huoke.demo.showcase_activity import load_activity
+from huoke.demo.showcase_segments import tag_and_segment
 from huoke.platform.console import emit, progress_bar, stderr, user_errors
 from huoke.platform.errors import InvalidInput
 from huoke.platform.service import PlatformFactory
@@ -87,6 +88,7 @@ def _run_showcase(factory: PlatformFactory, *, customers: int, days: int, seed: 
     if days:
         end = today - timedelta(days=1)
         activity = load_activity(runtime, bank, days=days, end=end, seed=seed, quiet=quiet)
+    reach = tag_and_segment(runtime, factory.work_queue().subscriptions)
     return {
         "data_dir": str(runtime.settings.data_dir),
         "seed": seed,
@@ -95,6 +97,8 @@ def _run_showcase(factory: PlatformFactory, *, customers: int, days: int, seed: 
         "rejected": sum(i["rejected"] for i in imports.values()),
         "summary": portfolio_summary(runtime),
         "activity": activity,
+        "tags": reach["tags"],
+        "segments": reach["segments"],
     }
 
 
@@ -206,6 +210,17 @@ def _render_summary(r: dict[str, Any]) -> None:
     stderr.print(f"rejected rows: {r['rejected']}")
     if r.get("activity"):
         _render_activity(r["activity"])
+    _render_reach(r)
+
+
+def _render_reach(r: dict[str, Any]) -> None:
+    for title, counts in (("customers by tag", r["tags"]["counts"]), ("saved segments (members)", r["segments"])):
+        table = Table(title=title, title_justify="left")
+        table.add_column("name")
+        table.add_column("customers", justify="right")
+        for name, n in counts.items():
+            table.add_row(name, f"{n:,}")
+        stderr.print(table)
 
 
 def _render_activity(a: dict[str, Any]) -> None:

@@ -32,9 +32,12 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # segment name, position (1-based), how many in all
 
 
-def find_members(engine: QueryEngine, tree: Core, as_of: datetime, zone: tzinfo) -> list[str]:
-    """The ONE_IDs of the profiles a resolved rule tree holds for at ``as_of``, over the engine's lake."""
-    members = compile_rule(tree, Tables.from_engine(engine), as_of, zone)
+def find_members(
+    engine: QueryEngine, tree: Core, as_of: datetime, zone: tzinfo, tables: Tables | None = None
+) -> list[str]:
+    """The ONE_IDs of the profiles a resolved rule tree holds for at ``as_of``, over the engine's lake
+    (``tables``: the engine's tables, when the caller has them already)."""
+    members = compile_rule(tree, tables or Tables.from_engine(engine), as_of, zone)
     found: list[str] = engine.backend.to_pyarrow(members).column("one_id").to_pylist()
     return found
 
@@ -63,11 +66,12 @@ def refresh_segments(
         sync_lake(runtime)
     engine = open_engine(runtime.settings)
     try:
+        tables = Tables.from_engine(engine)  # one set of table expressions for every rule of this refresh
         results = []
         for position, name in enumerate(targets, start=1):
             if progress:
                 progress(name, position, len(targets))
-            found = find_members(engine, resolved(saved[name].tree, saved), when, runtime.settings.zone)
+            found = find_members(engine, resolved(saved[name].tree, saved), when, runtime.settings.zone, tables)
             results.append(_store(runtime, subscriptions, saved[name], found, as_of=when, trigger=trigger))
         return results
     finally:
