@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from huoke.events.lake_service import sync_lake
 from huoke.platform.clock import ClockError, parse_instant
 from huoke.platform.console import emit, progress_bar, stderr, user_errors
 from huoke.platform.errors import InvalidInput
@@ -63,12 +64,17 @@ def define(
 def refresh(
     ctx: typer.Context,
     as_of: Annotated[str | None, typer.Option("--as-of", help="evaluation time, ISO 8601 (default now)")] = None,
+    no_sync: Annotated[
+        bool, typer.Option("--no-sync", help="use the lake as it is, without `lake sync` first")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Compute every computed and rule tag, record assignments and removals, and write the lake's tags."""
     with user_errors(as_json=as_json):
         runtime = _runtime(ctx)
         when = _instant(as_of, runtime) if as_of else None
+        if not no_sync:
+            sync_lake(runtime)  # tags are computed over the lake: it must show the store as it is now
         with progress_bar("refresh tags (steps)", None, enabled=not as_json) as advance:
             result = tag_service.refresh_tags(
                 runtime, as_of=when, actor=CLI_ACTOR, progress=lambda done, _total: advance(done)
