@@ -61,11 +61,11 @@ def build_work_queue(runtime: Runtime) -> WorkQueue:
 
 def build_platform(runtime: Runtime) -> Platform:
     """The platform service with every context's due work registered for `huoke run --until`."""
-    from huoke.segments.refresh import run_scheduled
+    from huoke.segments.refresh import next_scheduled, run_scheduled
 
     queue = build_work_queue(runtime)
     scheduled = partial(run_scheduled, runtime, queue.subscriptions)
-    return Platform(runtime=runtime, due_work=[queue.drain, scheduled])
+    return Platform(runtime=runtime, due_work=[queue.drain, scheduled], milestones=[partial(next_scheduled, runtime)])
 
 
 def build(settings: Settings) -> tuple[Runtime, Platform]:

@@ -17,6 +17,8 @@ from huoke.platform.worker import WorkQueue
 
 # Work that `huoke run --until` drives: each returns how many items it processed up to the instant.
 DueWork = Callable[[datetime], int]
+# The next scheduled moment due by the instant, or None.
+Milestone = Callable[[datetime], datetime | None]
 
 
 @dataclass
@@ -25,6 +27,8 @@ class Platform:
 
     runtime: Runtime
     due_work: list[DueWork] = field(default_factory=list)
+    # Scheduled moments (e.g. segment refreshes) by ``until``: work is done up to each in turn, in time order.
+    milestones: list[Milestone] = field(default_factory=list)
 
     @property
     def settings(self) -> Settings:
@@ -57,12 +61,16 @@ class Platform:
         """Advance the simulated clock to ``until``, processing due work on the way (in time order)."""
         with self.runtime.uow() as uow:
             advance_clock(uow.session, until)  # refuses a real clock or a move backwards before any work runs
-        processed = 0
-        while True:  # one kind of work may create another's (a refresh queues messages): repeat until all is done
-            done = sum(work(until) for work in self.due_work)
+        processed, stuck = 0, None
+        while True:
+            bound = min((t for m in self.milestones if (t := m(until)) is not None), default=until)
+            if stuck is not None and bound <= stuck:
+                bound = until  # a milestone nothing could move: order by it no longer
+            done = sum(work(bound) for work in self.due_work)  # work may queue more work: repeat until all done
             processed += done
-            if done == 0:
+            if done == 0 and bound >= until:
                 break
+            stuck = bound if done == 0 else None
         with self.runtime.uow() as uow:
             advance_clock(uow.session, until)
             uow.commit()

@@ -148,6 +148,12 @@ def run_scheduled(runtime: Runtime, subscriptions: Subscriptions, until: datetim
     return done
 
 
+def next_scheduled(runtime: Runtime, until: datetime) -> datetime | None:
+    """The earliest scheduled refresh due by ``until``, if any (`huoke run --until` keeps time order with it)."""
+    due = _next_due(runtime, until)
+    return None if due is None else due[1]
+
+
 def _next_due(runtime: Runtime, until: datetime) -> tuple[str, datetime] | None:
     with runtime.uow() as uow:
         query = (

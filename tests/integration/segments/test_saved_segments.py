@@ -7,7 +7,7 @@ born 1990-01-01, Shanghai, with a co-brand card), both in sub-branch SB01 under 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,11 @@ from huoke.customers.import_service import import_file
 from huoke.platform.errors import Conflict, InvalidInput, NotFound
 from huoke.platform.runtime import Runtime
 from huoke.platform.service import Platform
-from huoke.platform.work import Subscriber, Subscriptions, WorkItem
+from huoke.platform.work import Subscriber, Subscriptions, WorkItem, enqueue
 from huoke.platform.worker import WorkQueue
 from huoke.segments import membership, service
-from huoke.segments.refresh import refresh_segments, run_scheduled
-from huoke.segments.store import SegmentMemberRow, SegmentRefreshRow
+from huoke.segments.refresh import next_scheduled, refresh_segments, run_scheduled
+from huoke.segments.store import SegmentMemberRow, SegmentRefreshRow, SegmentRow
 from tests.conftest import START
 from tests.integration.customers import bank_files as bank
 
@@ -241,6 +241,31 @@ def test_a_scheduled_segment_refreshes_at_its_times_on_the_simulated_clock(
     with bank_runtime.uow() as uow:
         triggers = uow.session.scalars(select(SegmentRefreshRow.trigger)).all()
     assert triggers == ["schedule", "schedule"]
+
+
+def test_run_until_keeps_queued_work_and_scheduled_refreshes_in_time_order(bank_runtime: Runtime) -> None:
+    service.create_segment(bank_runtime, name="daily", rule=SENIORS, schedule="0 6 * * *")  # 06:00 = 22:00 UTC
+    seen: dict[str, datetime | None] = {}
+
+    def note_refresh(session: Session, item: WorkItem, now: datetime) -> None:
+        seen[item.key] = session.scalar(select(SegmentRow.refreshed_as_of).where(SegmentRow.name == "daily"))
+
+    queue = WorkQueue(bank_runtime, Subscriptions([Subscriber("test.timer", frozenset({"test.timer"}), note_refresh)]))
+    with bank_runtime.uow() as uow:
+        for key, hour in (("at-05", 5), ("at-07", 7)):
+            at = datetime(2026, 11, 25, hour, tzinfo=START.tzinfo)
+            enqueue(
+                uow.session, queue.subscriptions, topic="test.timer", key=key, payload={}, now=START, available_at=at
+            )
+        uow.commit()
+    platform = Platform(
+        runtime=bank_runtime,
+        due_work=[queue.drain, lambda until: run_scheduled(bank_runtime, queue.subscriptions, until)],
+        milestones=[lambda until: next_scheduled(bank_runtime, until)],
+    )
+    platform.run_until(START + timedelta(days=1))
+
+    assert seen == {"at-05": None, "at-07": datetime(2026, 11, 24, 22, 0, tzinfo=UTC)}
 
 
 def test_export_writes_every_member_with_customer_number_and_entry_time(
