@@ -30,7 +30,7 @@ imports: $(STAMP)
 	$(BIN)/lint-imports
 
 pytest: $(STAMP)
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q -n 2 --dist loadgroup  # tests of one xdist_group (the Spark ones) share a worker and its session
 
 test: lint typecheck imports pytest
 

@@ -125,7 +125,11 @@ def _spark_backend(settings: Settings) -> BaseBackend:
 
 
 def _spark_conf(settings: Settings) -> dict[str, str]:
-    conf = {"spark.sql.session.timeZone": "UTC", "spark.pyspark.python": sys.executable}
+    conf = {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.pyspark.python": sys.executable,
+        "spark.ui.showConsoleProgress": "false",  # progress bars would mix into the CLI's output
+    }
     if settings.spark_master.startswith("local"):  # a few cores: a few shuffle partitions, not Spark's 200
         conf["spark.sql.shuffle.partitions"] = "4"
     return conf

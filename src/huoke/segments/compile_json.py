@@ -11,6 +11,8 @@ functions are called here and their answers brought to one form:
 
 DuckDB uses ``json_type`` / ``json_extract_string``, PostgreSQL ``json_typeof`` / ``json_extract_path_text``
 over ``CAST(… AS JSON)``, Spark (4.0 and later) ``try_parse_json`` / ``variant_get`` / ``schema_of_variant``.
+huoke writes these columns as JSON only; a text that is not JSON would stop the query on DuckDB and PostgreSQL
+and read as absent keys on Spark.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ _duckdb_text = builtin("json_extract_string", (dt.string, dt.string), dt.string)
 _pg_path = builtin("json_extract_path", (dt.json, dt.string), dt.json)
 _pg_type = builtin("json_typeof", (dt.json,), dt.string)
 _pg_text = builtin("json_extract_path_text", (dt.json, dt.string), dt.string)
-_spark_parse = builtin("try_parse_json", (dt.string,), dt.binary)
+_spark_parse = builtin("try_parse_json", (dt.string,), dt.binary)  # sqlglot drops parse_json() from Spark SQL
 _spark_get = builtin("variant_get", (dt.binary, dt.string), dt.binary)
 _spark_get_as = builtin("variant_get", (dt.binary, dt.string, dt.string), dt.string)
 _spark_type = builtin("schema_of_variant", (dt.binary,), dt.string)

@@ -72,7 +72,11 @@ class Tables:
 
     @classmethod
     def from_arrow(cls, tables: Mapping[str, pa.Table], dialect: Dialect = "duckdb") -> Tables:
-        """In-memory tables from Arrow tables, for the backend of ``dialect`` (tests, previews); missing ones empty."""
+        """In-memory tables from Arrow tables, for the backend of ``dialect`` (tests, previews); missing ones empty.
+
+        On Spark, Ibis (12, with pandas 3) loads in-memory tables through pandas and reads NULL texts back as
+        ``"NaN"``: give Spark temporary views of the Arrow tables instead.
+        """
         found: dict[str, Any] = {}
         for name, schema in LAKE_SCHEMAS.items():
             data = tables.get(name)

@@ -65,6 +65,7 @@ def test_choosing_pyspark_without_pyspark_tells_the_operator_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "pyspark", None)  # as on a machine without the spark extra
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # even if this process has imported it already
 
     with pytest.raises(ConfigurationError, match=r"pip install 'huoke\[spark\]'") as caught:
         open_engine(_settings(tmp_path, query_backend="pyspark"), lake_at(tmp_path / "lake"))
@@ -75,3 +76,24 @@ def test_choosing_pyspark_without_pyspark_tells_the_operator_what_to_install(
 def test_postgres_cannot_query_the_lake(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="duckdb"):
         open_engine(_settings(tmp_path, query_backend="postgres"))
+
+
+@pytest.mark.postgres
+def test_postgres_queries_need_the_schema_of_lake_shaped_tables(tmp_path: Path, pg_base_url: str | None) -> None:
+    if pg_base_url is None:
+        pytest.skip("PostgreSQL not configured (HUOKE_TEST_DATABASE_URL unset); CI runs this")
+    settings = _settings(tmp_path, query_backend="postgres", query_database_url=pg_base_url, query_schema="no_such")
+
+    with pytest.raises(ConfigurationError, match="HUOKE_QUERY_SCHEMA") as caught:
+        open_engine(settings)
+
+    assert caught.value.code == "query_schema_missing"
+
+
+def test_postgres_queries_need_a_postgresql_url(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, query_backend="postgres", query_database_url="sqlite:///x.db")
+
+    with pytest.raises(ConfigurationError, match="HUOKE_QUERY_DATABASE_URL") as caught:
+        open_engine(settings)
+
+    assert caught.value.code == "query_backend_unsupported"

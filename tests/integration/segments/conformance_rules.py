@@ -149,7 +149,9 @@ def did(x: dict[str, Any], window: dict[str, Any], y: dict[str, Any], hours: int
 
 W7, W30 = {"last_days": 7}, {"last_days": 30}
 SPEND, LOGIN, VIEW = {"txn_type": "card_spend"}, {"type": "login"}, {"type": "product_view"}
-MARCH_10 = {"from": "2026-03-10", "to": "2026-03-10"}
+MARCH_10, THIS_MONTH = {"from": "2026-03-10", "to": "2026-03-10"}, {"calendar": "this_month"}
+LONG, FUND = {"op": "ge", "value": 60}, {"op": "starts_with", "value": "FUND"}
+WEALTH = {"product_type": "wealth"}
 
 # (name, rule, members by hand)
 RULES: list[tuple[str, dict[str, Any], str]] = [
@@ -249,14 +251,8 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ("event_business_day", event(LOGIN, {"from": "2026-03-16", "to": "2026-03-16"}, "count", "eq", 1), "LM"),
     ("event_this_week", event(LOGIN, {"calendar": "this_week"}, "count", "eq", 2), "LM"),
     ("event_distinct_days", event(LOGIN, W30, "distinct_days", "ge", 15), "M"),
-    (
-        "event_where",
-        event(VIEW | {"where": {"product_code": "WM-CASH", "seconds": {"op": "ge", "value": 60}}}, W7, "count", "ge", 1),
-        "L",
-    ),
-    ("event_where_starts_with",
-     event(VIEW | {"where": {"product_code": {"op": "starts_with", "value": "FUND"}}}, {"calendar": "this_month"},
-           "count", "ge", 1), "Z"),  # fmt: skip
+    ("event_where", event(VIEW | {"where": {"product_code": "WM-CASH", "seconds": LONG}}, W7, "count", "ge", 1), "L"),
+    ("event_where_starts_with", event(VIEW | {"where": {"product_code": FUND}}, THIS_MONTH, "count", "ge", 1), "Z"),
     ("event_sum_field", event(VIEW, W7, "sum", "ge", 30, field="seconds"), "LW"),
     ("event_avg_field", event(VIEW, W7, "avg", "eq", 30, field="seconds"), "W"),
     ("event_min_field", event(VIEW, W7, "min", "lt", 0, field="seconds"), "Z"),
@@ -278,7 +274,7 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ("not_any", {"not": {"any": [{"tag": "silver"}, {"segment": "dormant"}]}}, "WBM"),
     (
         "any_of_all",
-        {"any": [{"all": [attr("city", "eq", "上海"), {"holding": {"product_type": "wealth"}}]}, attr("staff", "eq", True)]},
+        {"any": [{"all": [attr("city", "eq", "上海"), {"holding": WEALTH}]}, attr("staff", "eq", True)]},
         "LW",
     ),
     (

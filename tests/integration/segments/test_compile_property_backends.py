@@ -19,13 +19,13 @@ from huoke.segments.compile import compile_rule
 from huoke.segments.compile_tables import Tables
 from huoke.segments.dsl import parse_rule
 from huoke.segments.normalise import normalise
-from tests.integration.segments.backends import SPARK, lake_engine, unavailable, write_lake
+from tests.integration.segments.backends import SPARK, lake_engine, spark_tables, unavailable, write_lake
 from tests.integration.segments.lake_facts import Population, evaluated_members
 from tests.integration.segments.test_compile_property import AS_OFS, LEAVES, populations
 from tests.integration.segments.test_compile_property import RULES as TREES
 from tests.unit.segments.test_normalise import SHANGHAI
 
-EXAMPLES = {"postgres": (60, 30), "pyspark": (6, 3)}  # (leaves, trees) per backend
+EXAMPLES = {"postgres": (100, 40), "pyspark": (8, 4)}  # (leaves, trees) per backend
 
 
 @pytest.fixture(scope="module", params=[pytest.param("postgres", marks=pytest.mark.postgres), SPARK])
@@ -58,7 +58,10 @@ def agree(backend: tuple[str, Any], document: dict[str, Any], people: Population
         assume(False)
         raise
     dialect, connection = backend
-    tables = Tables.from_arrow(people.tables(), dialect=dialect)
+    if dialect == "pyspark":
+        tables = spark_tables(connection, people.tables())
+    else:
+        tables = Tables.from_arrow(people.tables(), dialect=dialect)
     found = connection.to_pyarrow(compile_rule(rule, tables, as_of, SHANGHAI)).column("one_id").to_pylist()
     assert set(found) == evaluated_members(rule, people.customers, as_of)
 
@@ -79,4 +82,3 @@ def test_compiled_rules_find_the_evaluated_members_on_the_backend(backend: tuple
         agree(backend, document, people, as_of)
 
     check()
-

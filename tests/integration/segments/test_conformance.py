@@ -17,7 +17,7 @@ from huoke.segments.compile import compile_rule
 from huoke.segments.compile_tables import Tables
 from huoke.segments.dsl import parse_rule
 from huoke.segments.normalise import normalise
-from tests.integration.segments.backends import BACKENDS, lake_engine, postgres_engine, write_lake
+from tests.integration.segments.backends import BACKENDS, SPARK, lake_engine, postgres_engine, write_lake
 from tests.integration.segments.conformance_rules import AS_OF, POPULATION, RULES, Z
 from tests.integration.segments.lake_facts import evaluated_members
 
@@ -39,8 +39,13 @@ def engine(
         found.close()
 
 
-def members(engine: QueryEngine, document: dict[str, Any]) -> set[str]:
-    expression = compile_rule(normalise(parse_rule(document)), Tables.from_engine(engine), AS_OF, Z)
+@pytest.fixture(scope="module")
+def tables(engine: QueryEngine) -> Tables:
+    return Tables.from_engine(engine)  # once per engine: looking the tables up costs Spark a catalog call each
+
+
+def members(engine: QueryEngine, tables: Tables, document: dict[str, Any]) -> set[str]:
+    expression = compile_rule(normalise(parse_rule(document)), tables, AS_OF, Z)
     return set(engine.backend.to_pyarrow(expression).column("one_id").to_pylist())
 
 
@@ -69,9 +74,9 @@ def test_the_reference_evaluator_finds_the_hand_worked_members(name: str, docume
 @pytest.mark.parametrize("engine", BACKENDS, indirect=True)
 @pytest.mark.parametrize(("name", "document", "expected"), RULES, ids=NAMES)
 def test_every_backend_finds_the_hand_worked_members(
-    engine: QueryEngine, name: str, document: Any, expected: str
+    engine: QueryEngine, tables: Tables, name: str, document: Any, expected: str
 ) -> None:
-    assert members(engine, document) == set(expected), name
+    assert members(engine, tables, document) == set(expected), name
 
 
 @pytest.mark.parametrize("engine", BACKENDS, indirect=True)
@@ -79,3 +84,10 @@ def test_the_engines_read_the_data_set_from_where_huoke_keeps_it(engine: QueryEn
     expected = ["customers", "events", "holdings", "memberships", "org_units", "tags", "transactions"]
     assert sorted(engine.registered) == expected
     assert engine.backend.to_pyarrow(engine.table("transactions").count()).as_py() == 10
+
+
+@pytest.mark.parametrize("engine", [SPARK], indirect=True)
+def test_spark_runs_on_the_configured_local_master_in_utc(engine: QueryEngine) -> None:
+    session = engine.backend._session
+    assert session.sparkContext.master == "local[2]"
+    assert session.conf.get("spark.sql.session.timeZone") == "UTC"
