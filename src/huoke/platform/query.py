@@ -69,7 +69,7 @@ def open_engine(settings: Settings, lake: Lake | None = None) -> QueryEngine:
     if kind == "postgres":
         engine = QueryEngine(_postgres_backend(settings), lake, kind, schema=settings.query_schema)
     else:
-        backend = _spark_backend(settings) if kind == "pyspark" else ibis.duckdb.connect()
+        backend = _spark_backend(settings) if kind == "pyspark" else _duckdb_backend()
         engine = QueryEngine(backend=backend, lake=lake, kind=kind)
     engine.refresh()
     return engine
@@ -94,6 +94,13 @@ def _register_duckdb(backend: Any, lake: Lake, name: str) -> bool:
     )
     backend.create_view(name, _without_lineage(raw), overwrite=True)
     return True
+
+
+def _duckdb_backend() -> BaseBackend:
+    """In-process DuckDB without its console progress bar, which would mix into the CLI's output."""
+    backend = ibis.duckdb.connect()
+    backend.raw_sql("SET enable_progress_bar = false")
+    return backend
 
 
 def _without_lineage(table: ibis.Table) -> ibis.Table:
