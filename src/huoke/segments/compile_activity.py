@@ -168,7 +168,9 @@ def did_not_members(node: core.DidNot, tables: Any, activity: Activity) -> Any:
     hours = timedelta(hours=node.hours)
     done = _in_window(_matching(node.did, tables, activity, None), node.window, activity)
     done = done.filter(done.at <= activity.instant(activity.as_of - hours))
+    first, _last = period_dates(node.window, activity.today)
     after = _matching(node.then_not, tables, activity, None).select(follower="one_id", then="at")
+    after = after.filter(after.then > activity.instant(activity.start_of(first)))  # only these can follow a `did`
     within = ibis.interval(hours=node.hours)
     unfollowed = done.anti_join(
         after, [done.one_id == after.follower, after.then > done.at, after.then <= done.at + within]

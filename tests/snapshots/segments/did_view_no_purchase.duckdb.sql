@@ -2,7 +2,7 @@ SELECT DISTINCT
   *
 FROM (
   SELECT
-    "t18"."one_id"
+    "t17"."one_id"
   FROM (
     SELECT
       *
@@ -51,7 +51,7 @@ FROM (
       "t13"."at" >= MAKE_TIMESTAMPTZ(2026, 3, 11, 16, 0, 0.0, 'UTC')
       AND "t13"."at" < MAKE_TIMESTAMPTZ(2026, 3, 18, 16, 0, 0.0, 'UTC')
       AND "t13"."at" <= MAKE_TIMESTAMPTZ(2026, 3, 16, 2, 0, 0.0, 'UTC')
-  ) AS "t18"
+  ) AS "t17"
   ANTI JOIN (
     SELECT
       "t14"."one_id" AS "follower",
@@ -97,10 +97,12 @@ FROM (
       ) AS "t12"
         ON "t10"."one_id" = "t12"."unit"
     ) AS "t14"
-  ) AS "t17"
-    ON "t18"."one_id" = "t17"."follower"
-    AND "t17"."then" > "t18"."at"
-    AND "t17"."then" <= (
-      "t18"."at" + INTERVAL '48' HOUR
+    WHERE
+      "t14"."at" > MAKE_TIMESTAMPTZ(2026, 3, 11, 16, 0, 0.0, 'UTC')
+  ) AS "t18"
+    ON "t17"."one_id" = "t18"."follower"
+    AND "t18"."then" > "t17"."at"
+    AND "t18"."then" <= (
+      "t17"."at" + INTERVAL '48' HOUR
     )
 ) AS "t19"

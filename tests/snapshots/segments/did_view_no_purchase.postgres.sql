@@ -2,7 +2,7 @@ SELECT DISTINCT
   *
 FROM (
   SELECT
-    "t18"."one_id"
+    "t17"."one_id"
   FROM (
     SELECT
       *
@@ -57,7 +57,7 @@ FROM (
       "t13"."at" >= CAST('2026-03-11T16:00:00+00:00' AS TIMESTAMPTZ)
       AND "t13"."at" < CAST('2026-03-18T16:00:00+00:00' AS TIMESTAMPTZ)
       AND "t13"."at" <= CAST('2026-03-16T02:00:00+00:00' AS TIMESTAMPTZ)
-  ) AS "t18"
+  ) AS "t17"
   WHERE
     NOT EXISTS(
       SELECT
@@ -113,12 +113,14 @@ FROM (
           ) AS "t12"
             ON "t10"."one_id" = "t12"."unit"
         ) AS "t14"
-      ) AS "t17"
+        WHERE
+          "t14"."at" > CAST('2026-03-11T16:00:00+00:00' AS TIMESTAMPTZ)
+      ) AS "t18"
       WHERE
-        "t18"."one_id" = "t17"."follower"
-        AND "t17"."then" > "t18"."at"
-        AND "t17"."then" <= (
-          "t18"."at" + INTERVAL '48 HOUR'
+        "t17"."one_id" = "t18"."follower"
+        AND "t18"."then" > "t17"."at"
+        AND "t18"."then" <= (
+          "t17"."at" + INTERVAL '48 HOUR'
         )
     )
 ) AS "t19"
