@@ -13,7 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from huoke.app import create_app
-from huoke.customers.import_service import import_file
 from huoke.platform.apikeys import create_api_key
 from huoke.platform.runtime import Runtime
 from tests.integration.customers import bank_files as bank
@@ -40,9 +39,7 @@ class Api:
 
 @pytest.fixture
 def api(runtime: Runtime, tmp_path: Path) -> Iterator[Api]:
-    files = bank.write_bank(tmp_path / "bank")
-    for kind in ("org", "staff", "products", "customers", "holdings"):
-        import_file(runtime, kind=kind, path=files[kind])
+    bank.import_bank(runtime, tmp_path / "bank")
     _, token = create_api_key(runtime, "e2e")
     with TestClient(create_app(runtime.settings), raise_server_exceptions=False) as client:
         yield Api(client, runtime, {"Authorization": f"Bearer {token}"})

@@ -17,7 +17,7 @@ def data_dir(tmp_path: Path) -> Path:
     data = tmp_path / "data"
     as_json(huoke(data, "init", "--clock", "simulated", "--now", "2026-11-24T09:00", "--json"))
     files = bank.write_bank(tmp_path / "files")
-    for kind in ("org", "staff", "products", "customers", "holdings"):
+    for kind in bank.BANK_KINDS:
         as_json(huoke(data, "import", kind, str(files[kind]), "--json"))
     return data
 

@@ -11,7 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from huoke.app import create_app
-from huoke.customers.import_service import import_file
 from huoke.platform.apikeys import create_api_key
 from huoke.platform.runtime import Runtime
 from tests.e2e.test_cli import as_json, huoke
@@ -25,7 +24,7 @@ def data_dir(tmp_path: Path) -> Path:
     data = tmp_path / "data"
     as_json(huoke(data, "init", "--clock", "simulated", "--now", "2026-11-24T09:00", "--json"))
     files = bank.write_bank(tmp_path / "files")
-    for kind in ("org", "staff", "products", "customers", "holdings"):
+    for kind in bank.BANK_KINDS:
         as_json(huoke(data, "import", kind, str(files[kind]), "--json"))
     return data
 
@@ -102,9 +101,7 @@ def test_a_scheduled_refresh_runs_with_huoke_run_until(data_dir: Path, tmp_path:
 
 @pytest.fixture
 def client(runtime: Runtime, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    files = bank.write_bank(tmp_path / "bank")
-    for kind in ("org", "staff", "products", "customers", "holdings"):
-        import_file(runtime, kind=kind, path=files[kind])
+    bank.import_bank(runtime, tmp_path / "bank")
     _, token = create_api_key(runtime, "e2e")
     with TestClient(create_app(runtime.settings), raise_server_exceptions=False) as test_client:
         yield test_client, {"Authorization": f"Bearer {token}"}

@@ -20,7 +20,7 @@ from tests.integration.customers import bank_files as bank
 @pytest.fixture
 def client(runtime: Runtime, tmp_path: Path) -> Iterator[TestClient]:
     files = bank.write_bank(tmp_path / "files")
-    for kind in ("org", "staff", "products", "customers", "holdings"):
+    for kind in bank.BANK_KINDS:
         assert import_file(runtime, kind=kind, path=files[kind]).rejected == 0
     manual = tmp_path / "vip.csv"
     manual.write_text("customer_no,tag\nC1,vip\n", encoding="utf-8")

@@ -18,7 +18,7 @@ def bank_dir(tmp_path: Path) -> Path:
     data_dir = tmp_path / "data"
     as_json(huoke(data_dir, "init", "--clock", "simulated", "--now", "2026-11-24T09:00", "--json"))
     files = bank.write_bank(tmp_path / "files")
-    for kind in ("org", "staff", "products", "customers", "holdings"):
+    for kind in bank.BANK_KINDS:
         assert as_json(huoke(data_dir, "import", kind, str(files[kind]), "--json"))["rejected"] == 0
     as_json(huoke(data_dir, "lake", "sync", "--json"))
     return data_dir

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from huoke.customers.import_service import import_file
 from huoke.customers.validation import resident_id_check_char
+from huoke.platform.runtime import Runtime
 
 
 def resident_id(body17: str) -> str:
@@ -127,3 +129,14 @@ def write_bank(folder: Path) -> dict[str, Path]:
         "consents": CONSENTS,
     }
     return {kind: write_csv(folder / f"{kind}.csv", rows) for kind, rows in tables.items()}
+
+
+BANK_KINDS = ("org", "staff", "products", "customers", "holdings")  # in the order imports need them
+
+
+def import_bank(runtime: Runtime, folder: Path) -> dict[str, Path]:
+    """Write the small test bank to FOLDER and import it into RUNTIME's store; the files written."""
+    files = write_bank(folder)
+    for kind in BANK_KINDS:
+        import_file(runtime, kind=kind, path=files[kind])
+    return files

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from huoke.customers.import_service import import_file
 from huoke.events.service import Ingestion
 from huoke.platform.runtime import Runtime
 from huoke.platform.work import Subscriber, Subscriptions, WorkItem
@@ -21,9 +20,7 @@ TXN_TOPICS = frozenset({"transaction.card_spend", "transaction.salary", "transac
 
 @pytest.fixture
 def bank_runtime(runtime: Runtime, tmp_path: Path) -> Runtime:
-    files = bank.write_bank(tmp_path / "bank")
-    for kind in ("org", "staff", "products", "customers", "holdings"):
-        import_file(runtime, kind=kind, path=files[kind])
+    bank.import_bank(runtime, tmp_path / "bank")
     return runtime
 
 

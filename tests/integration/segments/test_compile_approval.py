@@ -107,7 +107,7 @@ def test_approval_times_imported_into_the_store_reach_the_lake_and_count(runtime
     coffee = {**bank_files.HOLDINGS[2], "approved_at": "2026-09-24T16:30:00Z"}  # 00:30 on day 60 in Shanghai
     earlier = {**coffee, "account_no": "6250880000000003", "customer_no": "C1", "approved_at": "2026-09-24T23:59"}
     files["holdings"] = bank_files.write_csv(tmp_path / "holdings.csv", [coffee, earlier])
-    for kind in ("org", "staff", "products", "customers", "holdings"):
+    for kind in bank_files.BANK_KINDS:
         assert import_file(runtime, kind=kind, path=files[kind], actor="test").rejected == 0, kind
     lake_service.sync_lake(runtime)
 

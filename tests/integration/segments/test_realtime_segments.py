@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from huoke.customers.import_service import import_file
 from huoke.events.service import Ingestion
 from huoke.platform.runtime import Runtime
 from huoke.platform.work import Subscriber, Subscriptions, WorkItem
@@ -40,9 +39,7 @@ class Journeys:
 
 @pytest.fixture
 def setup(runtime: Runtime, tmp_path: Path) -> tuple[Ingestion, WorkQueue, Journeys]:
-    files = bank.write_bank(tmp_path / "bank")
-    for kind in ("org", "staff", "products", "customers", "holdings"):
-        import_file(runtime, kind=kind, path=files[kind])
+    bank.import_bank(runtime, tmp_path / "bank")
     journeys = Journeys()
     subscriptions = Subscriptions(
         [Subscriber("test.journeys", frozenset({membership.ENTERED, membership.EXITED}), journeys)]

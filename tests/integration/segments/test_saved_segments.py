@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from huoke.customers import service as customers
-from huoke.customers.import_service import import_file
 from huoke.platform.errors import Conflict, InvalidInput, NotFound
 from huoke.platform.runtime import Runtime
 from huoke.platform.service import Platform
@@ -50,9 +49,7 @@ class Journeys:
 
 @pytest.fixture
 def bank_runtime(runtime: Runtime, tmp_path: Path) -> Runtime:
-    files = bank.write_bank(tmp_path / "bank")
-    for kind in ("org", "staff", "products", "customers", "holdings"):
-        import_file(runtime, kind=kind, path=files[kind])
+    bank.import_bank(runtime, tmp_path / "bank")
     return runtime
 
 

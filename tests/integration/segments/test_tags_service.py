@@ -40,7 +40,7 @@ def one_id(runtime: Runtime, customer_no: str) -> str:
 def bank_runtime(runtime: Runtime, tmp_path: Path) -> Runtime:
     """Two customers (bank_files) in the store and the lake; C1 logged in on each of the last 15 days."""
     files = bank.write_bank(tmp_path / "files")
-    for kind in ("org", "staff", "products", "customers", "holdings"):
+    for kind in bank.BANK_KINDS:
         assert import_file(runtime, kind=kind, path=files[kind]).rejected == 0
     lake = Lake.from_settings(runtime.settings)
     for name, data in customers.snapshot_tables(runtime).items():
