@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from huoke.events.lake_service import sync_lake
 from huoke.platform.errors import InvalidInput, NotFound
@@ -134,36 +134,39 @@ def _result(row: SegmentRow, record: SegmentRefreshRow) -> dict[str, Any]:
 def run_scheduled(runtime: Runtime, subscriptions: Subscriptions, until: datetime) -> int:
     """Refresh every segment whose scheduled time has come by ``until``, earliest first; how many refreshes ran.
 
-    Each runs at its scheduled time (or now, when that has passed on a real clock), then its next time is set
-    from the cron expression, skipping times already past. Two workers may both run one slot: the diff makes
-    the second a no-op.
+    The segments due at the same time are refreshed together (one lake sync, one engine), at that time (or now,
+    when it has passed on a real clock); then each one's next time is set from its cron expression, skipping
+    times already past. Two workers may both run one slot: the diff makes the second a no-op.
     """
     done = 0
     while (due := _next_due(runtime, until)) is not None:
-        name, at = due
-        now = runtime.now()
-        refresh_segments(runtime, subscriptions, names=[name], as_of=max(at, now), trigger="schedule")
-        _advance(runtime, name, at, max(at, now))
-        done += 1
+        at, names = due
+        when = max(at, runtime.now())
+        refresh_segments(runtime, subscriptions, names=names, as_of=when, trigger="schedule")
+        for name in names:
+            _advance(runtime, name, at, when)
+        done += len(names)
     return done
 
 
 def next_scheduled(runtime: Runtime, until: datetime) -> datetime | None:
     """The earliest scheduled refresh due by ``until``, if any (`huoke run --until` keeps time order with it)."""
     due = _next_due(runtime, until)
-    return None if due is None else due[1]
+    return None if due is None else due[0]
 
 
-def _next_due(runtime: Runtime, until: datetime) -> tuple[str, datetime] | None:
+def _next_due(runtime: Runtime, until: datetime) -> tuple[datetime, list[str]] | None:
+    """The earliest scheduled time due by ``until`` and the segments scheduled for it."""
     with runtime.uow() as uow:
-        query = (
-            select(SegmentRow.name, SegmentRow.next_refresh_at)
-            .where(SegmentRow.next_refresh_at.is_not(None), SegmentRow.next_refresh_at <= until)
-            .order_by(SegmentRow.next_refresh_at, SegmentRow.id)
-            .limit(1)
+        earliest = uow.session.scalar(
+            select(func.min(SegmentRow.next_refresh_at)).where(SegmentRow.next_refresh_at <= until)
         )
-        found = uow.session.execute(query).first()
-    return None if found is None or found[1] is None else (found[0], found[1])
+        if earliest is None:
+            return None
+        names = uow.session.scalars(
+            select(SegmentRow.name).where(SegmentRow.next_refresh_at == earliest).order_by(SegmentRow.name)
+        ).all()
+    return earliest, list(names)
 
 
 def _advance(runtime: Runtime, name: str, slot: datetime, ran_at: datetime) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from huoke.customers import service as customers
+from huoke.events.lake_service import sync_lake
 from huoke.platform.errors import Conflict, InvalidInput, NotFound
 from huoke.platform.runtime import Runtime
 from huoke.platform.service import Platform
@@ -238,6 +239,26 @@ def test_a_scheduled_segment_refreshes_at_its_times_on_the_simulated_clock(
     with bank_runtime.uow() as uow:
         triggers = uow.session.scalars(select(SegmentRefreshRow.trigger)).all()
     assert triggers == ["schedule", "schedule"]
+
+
+def test_segments_due_at_the_same_time_refresh_together_once(
+    bank_runtime: Runtime, queue: WorkQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.create_segment(bank_runtime, name="seniors", rule=SENIORS, schedule="0 6 * * *")
+    service.create_segment(bank_runtime, name="women", rule=WOMEN, schedule="0 6 * * *")
+    syncs: list[int] = []
+
+    def counted_sync(runtime: Runtime) -> dict[str, Any]:
+        syncs.append(1)
+        return sync_lake(runtime)
+
+    monkeypatch.setattr("huoke.segments.refresh.sync_lake", counted_sync)
+
+    ran = run_scheduled(bank_runtime, queue.subscriptions, START + timedelta(days=1))
+
+    assert ran == 2
+    assert len(syncs) == 1
+    assert {s["name"]: s["count"] for s in service.list_segments(bank_runtime)} == {"seniors": 1, "women": 1}
 
 
 def test_run_until_keeps_queued_work_and_scheduled_refreshes_in_time_order(bank_runtime: Runtime) -> None:
