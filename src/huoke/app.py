@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from huoke.events.service import Ingestion
+    from huoke.messaging.runner import LazyDispatcher
 
 __all__ = ["Runtime", "all_metadata", "build_platform", "build_runtime", "create_app"]
 
@@ -26,6 +27,7 @@ def all_metadata() -> MetaData:
     """The metadata of every context's tables (for migrations and test schemas)."""
     import huoke.customers.store
     import huoke.events.store
+    import huoke.messaging.store
     import huoke.platform.store
     import huoke.platform.work_store
     import huoke.segments.store
@@ -37,10 +39,12 @@ def all_metadata() -> MetaData:
 def build_subscriptions(runtime: Runtime) -> Subscriptions:
     """Every context's subscribers to the work queue, by topic (each context registers its own here)."""
     from huoke.events import activity
+    from huoke.messaging import optouts
     from huoke.segments import realtime
 
     subscriptions = Subscriptions([activity.subscriber()])
     subscriptions.register(realtime.subscriber(runtime, subscriptions))
+    subscriptions.register(optouts.subscriber(runtime))
     return subscriptions
 
 
@@ -51,21 +55,38 @@ def build_ingestion(runtime: Runtime) -> Ingestion:
     return Ingestion(runtime, build_subscriptions(runtime))
 
 
-def build_work_queue(runtime: Runtime) -> WorkQueue:
-    """The work queue that `huoke worker`, `huoke serve` and `huoke run --until` deliver from."""
+def build_work_queue(runtime: Runtime, dispatcher: LazyDispatcher | None = None) -> WorkQueue:
+    """The work queue that `huoke worker`, `huoke serve` and `huoke run --until` deliver from; its periodic
+    jobs refresh scheduled segments and send the outbox."""
+    from huoke.messaging.runner import LazyDispatcher
     from huoke.segments.refresh import run_scheduled
 
     subscriptions = build_subscriptions(runtime)
-    return WorkQueue(runtime, subscriptions, periodic=[lambda now: run_scheduled(runtime, subscriptions, now)])
+    sender = dispatcher or LazyDispatcher(runtime)
+    jobs = [lambda now: run_scheduled(runtime, subscriptions, now), sender.periodic]
+    return WorkQueue(runtime, subscriptions, periodic=jobs)
+
+
+def build_dispatcher(runtime: Runtime) -> LazyDispatcher:
+    """The outbox dispatcher (built on first use: its channel adapters come from the channels file)."""
+    from huoke.messaging.runner import LazyDispatcher
+
+    return LazyDispatcher(runtime)
 
 
 def build_platform(runtime: Runtime) -> Platform:
     """The platform service with every context's due work registered for `huoke run --until`."""
+    from huoke.messaging.runner import next_due
     from huoke.segments.refresh import next_scheduled, run_scheduled
 
-    queue = build_work_queue(runtime)
+    dispatcher = build_dispatcher(runtime)
+    queue = build_work_queue(runtime, dispatcher)
     scheduled = partial(run_scheduled, runtime, queue.subscriptions)
-    return Platform(runtime=runtime, due_work=[queue.drain, scheduled], milestones=[partial(next_scheduled, runtime)])
+    return Platform(
+        runtime=runtime,
+        due_work=[queue.drain, scheduled, dispatcher.drain],
+        milestones=[partial(next_scheduled, runtime), partial(next_due, runtime)],
+    )
 
 
 def build(settings: Settings) -> tuple[Runtime, Platform]:
@@ -82,6 +103,8 @@ def create_app(settings: Settings) -> FastAPI:
     from huoke.events.api import router as events_router
     from huoke.events.lake_service import history_reader
     from huoke.events.service import Ingestion
+    from huoke.messaging.api import inbound_router, public_router
+    from huoke.messaging.api import router as messaging_router
     from huoke.platform.http import build_api
     from huoke.segments.api import router as segments_router
     from huoke.segments.tag_api import router as tags_router
@@ -93,7 +116,9 @@ def create_app(settings: Settings) -> FastAPI:
     except Exception:
         runtime.close()
         raise
-    app = build_api(runtime, [customers_router, events_router, segments_router, tags_router])
+    app = build_api(runtime, [customers_router, events_router, segments_router, tags_router, messaging_router])
+    app.include_router(public_router)  # customers follow links and unsubscribe without an API key
+    app.include_router(inbound_router)  # providers authenticate by signature
     app.state.customer_sections = {"tags": tags_section}
     app.state.subscriptions = build_subscriptions(runtime)
     app.state.ingestion = Ingestion(runtime, app.state.subscriptions)

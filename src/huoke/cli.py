@@ -72,11 +72,12 @@ def root(
 
 def _inject(ctx: typer.Context) -> None:
     """What one context's commands need from another, supplied here so contexts stay one-way dependent."""
-    from huoke.app import build_ingestion
+    from huoke.app import build_dispatcher, build_ingestion
     from huoke.events.cli import import_activity, timeline_section
     from huoke.segments.tag_cli import tags_section
 
     ctx.meta["huoke.ingestion"] = build_ingestion
+    ctx.meta["huoke.dispatcher"] = build_dispatcher
     ctx.meta["huoke.importers"] = {"events": import_activity, "transactions": import_activity}
     ctx.meta["huoke.customer_sections"] = {"tags": tags_section, "timeline": timeline_section}
 
@@ -85,6 +86,7 @@ def _mount() -> None:
     from huoke.customers import cli as customers_cli
     from huoke.demo import cli as demo_cli
     from huoke.events import cli as events_cli
+    from huoke.messaging import cli as messaging_cli
     from huoke.segments import cli as segments_cli
     from huoke.segments import tag_cli
 
@@ -93,6 +95,7 @@ def _mount() -> None:
     events_cli.register(app)
     segments_cli.register(app)
     tag_cli.register(app)
+    messaging_cli.register(app)
     demo_cli.register(app)
 
 

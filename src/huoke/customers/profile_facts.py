@@ -93,3 +93,84 @@ def customer_numbers(session: Session, one_ids: Iterable[str]) -> dict[str, str]
         )
         found.update({one_id: number for one_id, number in session.execute(query) if number is not None})
     return found
+
+
+def live_rows(session: Session, one_ids: Iterable[str]) -> dict[str, CustomerRow]:
+    """ONE_ID → the live customer row it stands for (following merges), for those that exist."""
+    rows = _rows_by_one_id(session, set(one_ids))
+    survivors = {row.merged_into for row in rows.values() if row.merged_into} - set(rows)
+    rows |= _rows_by_one_id(session, survivors)
+    found: dict[str, CustomerRow] = {}
+    for one_id in one_ids:
+        row = rows.get(one_id)
+        for _ in range(8):  # merge chains are short; a longer one is followed row by row
+            if row is None or row.merged_into is None:
+                break
+            row = rows.get(row.merged_into) or _rows_by_one_id(session, {row.merged_into}).get(row.merged_into)
+        if row is not None and row.status != "merged" and row.merged_into is None:
+            found[one_id] = row
+    return found
+
+
+def profile_records(session: Session, rows: Iterable[CustomerRow], zone: tzinfo) -> dict[str, ProfileRecord]:
+    """``profile_record`` for many live rows at once: a handful of statements whatever their number."""
+    live = {row.one_id: row for row in rows}
+    paths = _org_paths(session, {row.branch_code for row in live.values() if row.branch_code})
+    holdings = _holdings_of(session, list(live), zone)
+    merged = _merged_units(session, list(live))
+    return {
+        one_id: ProfileRecord(
+            one_id=one_id,
+            attributes={**(row.attributes or {}), **{name: getattr(row, name) for name in _PROFILE_COLUMNS}},
+            org_path=paths.get(row.branch_code or "", ()),
+            holdings=holdings.get(one_id, []),
+            units=[one_id, *sorted(merged.get(one_id, []))],
+        )
+        for one_id, row in live.items()
+    }
+
+
+def _rows_by_one_id(session: Session, one_ids: set[str]) -> dict[str, CustomerRow]:
+    wanted, dialect, found = sorted(one_ids), session.get_bind().dialect.name, {}
+    for start in range(0, len(wanted), _IN_BATCH):
+        query = select(CustomerRow).where(key_in(CustomerRow.one_id, wanted[start : start + _IN_BATCH], dialect))
+        found.update({row.one_id: row for row in session.scalars(query)})
+    return found
+
+
+def _org_paths(session: Session, branches: set[str]) -> dict[str, tuple[str, ...]]:
+    if not branches:
+        return {}
+    rows = session.execute(select(OrgUnitRow.code, OrgUnitRow.path).where(OrgUnitRow.code.in_(sorted(branches))))
+    return {code: tuple(c for c in (path or "").split("/") if c) for code, path in rows}
+
+
+def _holdings_of(session: Session, one_ids: list[str], zone: tzinfo) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
+    dialect = session.get_bind().dialect.name
+    for start in range(0, len(one_ids), _IN_BATCH):
+        chunk = one_ids[start : start + _IN_BATCH]
+        query = select(HoldingRow).where(key_in(HoldingRow.one_id, chunk, dialect)).order_by(HoldingRow.id)
+        for row in session.scalars(query):
+            found.setdefault(row.one_id, []).append(
+                {
+                    **{name: getattr(row, name) for name in _HOLDING_COLUMNS},
+                    "opened_at": _midnight(row.opened_at, zone),
+                    "approved_at": row.approved_at,
+                }
+            )
+    return found
+
+
+def _merged_units(session: Session, one_ids: list[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    dialect = session.get_bind().dialect.name
+    for start in range(0, len(one_ids), _IN_BATCH):
+        chunk = one_ids[start : start + _IN_BATCH]
+        query = select(CustomerRow.one_id, CustomerRow.merged_into).where(
+            key_in(CustomerRow.merged_into, chunk, dialect)
+        )
+        for unit, survivor in session.execute(query):
+            if survivor is not None:
+                found.setdefault(survivor, []).append(unit)
+    return found

@@ -11,6 +11,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from huoke.customers import model as m
+from huoke.customers.contact import (
+    ContactCard,
+    consents_of,
+    contact_card,
+    contact_cards,
+    one_id_by_customer_no,
+    one_ids_by_customer_no,
+    one_ids_by_phone,
+    staff_member,
+    withdraw_consent,
+)
 from huoke.customers.observations import (
     Observed,
     accounts_of,
@@ -276,15 +287,22 @@ def _linking_keys(session: Session, unit: str, survivor: str) -> list[str]:
 
 # Used by the events context inside its own ingestion transaction (one transaction per batch).
 __all__ = [
+    "ContactCard",
     "CustomerLookup",
     "Observed",
     "ProfileRecord",
     "accounts_of",
+    "consents_of",
+    "contact_card",
+    "contact_cards",
     "custom_attribute_names",
     "customer_numbers",
     "identity_directory",
     "list_conflicts",
     "list_merges",
+    "one_id_by_customer_no",
+    "one_ids_by_customer_no",
+    "one_ids_by_phone",
     "profile_of",
     "profile_record",
     "profile_units",
@@ -292,8 +310,10 @@ __all__ = [
     "show_customer",
     "snapshot_fingerprint",
     "snapshot_tables",
+    "staff_member",
     "undo_merge",
     "units_of_customers",
+    "withdraw_consent",
 ]
 
 

@@ -45,6 +45,7 @@ STANDARD_SCHEMAS: Mapping[str, dict[str, Any]] = MappingProxyType(
         "message_clicked": _props(("message_id",), message_id=_CODE, url=_STR),
         "wechat_follow": _props(scene=_CODE),
         "wechat_unfollow": _props(),
+        "unsubscribed": _props(("channel",), channel=_CODE, message_id=_CODE),
     }
 )
 

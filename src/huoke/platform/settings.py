@@ -63,6 +63,24 @@ class Settings(BaseSettings):
     tag_thresholds_file: Path | None = Field(
         default=None, description="TOML file of computed-tag thresholds; default <data-dir>/tags.toml when present"
     )
+    # messaging (docs/messaging.md)
+    channels_file: Path | None = Field(
+        default=None, description="TOML file of channel providers; default <data-dir>/channels.toml when present"
+    )
+    policy_file: Path | None = Field(
+        default=None, description="TOML file of the contact policy; default <data-dir>/policy.toml when present"
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="where customers reach tracked links and unsubscribe pages"
+    )
+    dispatch_batch_size: int = Field(default=500, ge=1, le=10_000)
+    dispatch_lease_seconds: int = Field(default=120, ge=5)
+    dispatch_max_attempts: int = Field(default=6, ge=1)
+    dispatch_retry_base_seconds: float = Field(default=30.0, gt=0)
+    dispatch_retry_cap_seconds: float = Field(default=3600.0, gt=0)
+    message_max_age_hours: int = Field(
+        default=72, ge=1, description="a marketing message not sent this long after enqueueing expires"
+    )
 
     @property
     def database(self) -> str:

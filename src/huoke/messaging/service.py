@@ -1,0 +1,389 @@
+"""Messaging use cases: save and preview templates, send a message, show a customer's messages with every
+decision, the outbox's health, dead letters and their retry, and the contact suppressions. Each opens one
+unit of work and commits once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from huoke.customers.service import contact_card, one_id_by_customer_no, one_ids_by_customer_no
+from huoke.messaging.config import policy_config
+from huoke.messaging.outbox import Enqueued, SendRequest, enqueue, enqueue_many, live_template, next_template_version
+from huoke.messaging.rendering import age_today, render_context
+from huoke.messaging.store import AttemptRow, DecisionRow, MessageRow, SuppressionRow, TemplateRow
+from huoke.messaging.templates import check_template, parse_template, render
+from huoke.platform.errors import InvalidInput, NotFound
+from huoke.platform.runtime import Runtime
+from huoke.platform.store import append_audit
+
+SUPPRESSION_KINDS = ("do_not_contact", "complaint")
+
+
+def create_template(runtime: Runtime, document: dict[str, Any], *, actor: str) -> dict[str, Any]:
+    """Check and save a template as its next version; saving the same content again changes nothing."""
+    definition = parse_template(document)
+    check_template(definition)
+    stored = definition.model_dump(mode="json", exclude_none=True)
+    with runtime.uow() as uow:
+        session, now = uow.session, runtime.now()
+        latest = _latest_template(session, definition.name)
+        if latest is not None and latest.definition == stored:
+            return {"name": latest.name, "version": latest.version, "created": False}
+        version = next_template_version(session, definition.name)
+        session.add(
+            _template_row(
+                definition.name,
+                version=version,
+                channel=definition.channel,
+                purpose=definition.purpose,
+                stored=stored,
+                now=now,
+                actor=actor,
+            )
+        )
+        append_audit(
+            session,
+            at=now,
+            actor=actor,
+            action="template.saved",
+            subject=definition.name,
+            detail={"version": version, "channel": definition.channel, "purpose": definition.purpose},
+        )
+        uow.commit()
+    return {"name": definition.name, "version": version, "created": True}
+
+
+def list_templates(runtime: Runtime) -> list[dict[str, Any]]:
+    with runtime.uow() as uow:
+        latest = select(TemplateRow.name, func.max(TemplateRow.version).label("version")).group_by(TemplateRow.name)
+        rows = uow.session.execute(latest.order_by(TemplateRow.name)).all()
+        result = []
+        for name, version in rows:
+            row = uow.session.scalars(
+                select(TemplateRow).where(TemplateRow.name == name, TemplateRow.version == version)
+            ).one()
+            result.append({"name": name, "version": version, "channel": row.channel, "purpose": row.purpose})
+    return result
+
+
+def preview_template(
+    runtime: Runtime,
+    name: str,
+    *,
+    customer_no: str,
+    offer: dict[str, Any] | None = None,
+    coupon: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Render a saved template for a real customer (links shown untracked); undefined variables fail here."""
+    with runtime.uow() as uow:
+        session, now = uow.session, runtime.now()
+        definition, version = live_template(session, name)
+        card = contact_card(session, runtime.cipher, _one_id(session, customer_no), runtime.settings.zone)
+        if card is None:
+            raise NotFound(f"no customer with customer_no {customer_no}", code="customer_not_found")
+        row = MessageRow(context={"offer": offer, "coupon": coupon})
+        content = render(definition, render_context(card, row, age_today(card, now, runtime.settings.zone)))
+    return {
+        "name": name,
+        "version": version,
+        "channel": definition.channel,
+        "subject": content.subject,
+        "body": content.body,
+        "html": content.html,
+        "extra": content.extra,
+    }
+
+
+def send_message(
+    runtime: Runtime,
+    *,
+    customer_no: str,
+    template: str,
+    priority: int,
+    source: str,
+    idempotency_key: str | None = None,
+    campaign: str | None = None,
+    recipient: str | None = None,
+    quiet_hours: Literal["defer", "drop"] = "defer",
+    context: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Enqueue one message now; the contact policy decides at once and again when it is sent."""
+    settings = runtime.settings
+    with runtime.uow() as uow:
+        session, now = uow.session, runtime.now()
+        extra = dict(context or {}) | ({"recipient": recipient} if recipient else {})
+        request = SendRequest(
+            one_id=_one_id(session, customer_no),
+            template=template,
+            priority=priority,
+            source=source,
+            idempotency_key=idempotency_key or f"{source}:{now.isoformat()}:{customer_no}:{template}:{_nonce()}",
+            campaign=campaign,
+            quiet_hours=quiet_hours,
+            context=extra,
+        )
+        result = enqueue(
+            session,
+            runtime.cipher,
+            policy_config(settings),
+            request,
+            now=now,
+            max_age=timedelta(hours=settings.message_max_age_hours),
+        )
+        uow.commit()
+    return _answer(result, runtime)
+
+
+def send_many(runtime: Runtime, items: list[dict[str, Any]], *, source: str) -> list[dict[str, Any]]:
+    """Enqueue a batch in one transaction: each item has customer_no, template and idempotency_key, and may
+    have priority, campaign, quiet_hours and context. Unknown customers fail the batch before anything is
+    queued (NotFound names them)."""
+    settings = runtime.settings
+    with runtime.uow() as uow:
+        session, now = uow.session, runtime.now()
+        one_ids = one_ids_by_customer_no(session, [item["customer_no"] for item in items])
+        unknown = sorted({item["customer_no"] for item in items} - set(one_ids))
+        if unknown:
+            raise NotFound(f"no customer with customer_no {', '.join(unknown)}", code="customer_not_found")
+        requests = [_request(item, one_ids[item["customer_no"]], source) for item in items]
+        config, max_age = policy_config(settings), timedelta(hours=settings.message_max_age_hours)
+        results = enqueue_many(session, runtime.cipher, config, requests, now=now, max_age=max_age)
+        uow.commit()
+    return [_answer(result, runtime) for result in results]
+
+
+def _request(item: dict[str, Any], one_id: str, source: str) -> SendRequest:
+    return SendRequest(
+        one_id=one_id,
+        template=item["template"],
+        idempotency_key=item["idempotency_key"],
+        source=source,
+        priority=item.get("priority", 5),
+        campaign=item.get("campaign"),
+        quiet_hours=item.get("quiet_hours", "defer"),
+        context=item.get("context"),
+    )
+
+
+def list_messages(runtime: Runtime, *, customer_no: str, limit: int = 100) -> dict[str, Any]:
+    """A customer's messages, newest first, each with every policy decision and delivery attempt."""
+    zone = runtime.settings.zone
+    with runtime.uow() as uow:
+        session = uow.session
+        one_id = _one_id(session, customer_no)
+        rows = session.scalars(
+            select(MessageRow)
+            .where(MessageRow.one_id == one_id)
+            .order_by(MessageRow.enqueued_at.desc(), MessageRow.message_id)
+            .limit(limit)
+        ).all()
+        messages = [_message_view(session, row, zone) for row in rows]
+    return {"customer_no": customer_no, "messages": messages}
+
+
+def dead_letters(runtime: Runtime, *, limit: int = 100) -> list[dict[str, Any]]:
+    """Failed messages, newest first, with their last attempt's answer."""
+    zone = runtime.settings.zone
+    with runtime.uow() as uow:
+        rows = uow.session.scalars(
+            select(MessageRow).where(MessageRow.status == "failed").order_by(MessageRow.failed_at.desc()).limit(limit)
+        ).all()
+        return [_message_view(uow.session, row, zone) for row in rows]
+
+
+def retry_dead_letters(runtime: Runtime, *, message_ids: list[str], actor: str) -> dict[str, Any]:
+    """Queue failed messages again (the policy decides once more when they are sent)."""
+    with runtime.uow() as uow:
+        session, now = uow.session, runtime.now()
+        rows = session.scalars(select(MessageRow).where(MessageRow.message_id.in_(message_ids))).all()
+        found = {row.message_id: row for row in rows}
+        missing = sorted(set(message_ids) - set(found))
+        if missing:
+            raise NotFound(f"no message {', '.join(missing)}", code="message_not_found")
+        not_failed = sorted(m for m, row in found.items() if row.status != "failed")
+        if not_failed:
+            raise InvalidInput(f"only failed messages can be retried; not {', '.join(not_failed)}", code="not_failed")
+        for row in rows:
+            row.status, row.reason, row.due_at, row.failed_at, row.attempts = "queued", "retry_requested", now, None, 0
+        append_audit(
+            session,
+            at=now,
+            actor=actor,
+            action="messages.retried",
+            subject="dead_letters",
+            detail={"message_ids": sorted(found)},
+        )
+        uow.commit()
+    return {"retried": sorted(found)}
+
+
+def health(runtime: Runtime) -> dict[str, Any]:
+    """Queue depth and last-hour results per channel, and the dead letters waiting."""
+    with runtime.uow() as uow:
+        session, now = uow.session, runtime.now()
+        depth = _counts(session, MessageRow.status.in_(("queued", "deferred")))
+        sent = _counts(session, MessageRow.sent_at > now - timedelta(hours=1))
+        failed = _counts(session, MessageRow.failed_at > now - timedelta(hours=1))
+        dead = session.scalar(select(func.count()).where(MessageRow.status == "failed")) or 0
+    channels = sorted(set(depth) | set(sent) | set(failed))
+    return {
+        "now": now.astimezone(runtime.settings.zone).isoformat(),
+        "dead_letters": dead,
+        "channels": [
+            {
+                "channel": c,
+                "queued": depth.get(c, 0),
+                "sent_last_hour": sent.get(c, 0),
+                "failed_last_hour": failed.get(c, 0),
+            }
+            for c in channels
+        ],
+    }
+
+
+def suppress(
+    runtime: Runtime, *, customer_no: str, kind: str, until: datetime | None, note: str | None, actor: str
+) -> dict[str, Any]:
+    """Put a customer on the do-not-contact list, or under complaint suppression until a time."""
+    if kind not in SUPPRESSION_KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(SUPPRESSION_KINDS)}, not {kind!r}", code="bad_kind")
+    if kind == "complaint" and until is None:
+        raise InvalidInput("a complaint suppression needs an end time (--until)", code="missing_until")
+    with runtime.uow() as uow:
+        session, now = uow.session, runtime.now()
+        one_id = _one_id(session, customer_no)
+        row = session.scalars(
+            select(SuppressionRow).where(SuppressionRow.one_id == one_id, SuppressionRow.kind == kind)
+        ).first()
+        if row is None:
+            row = SuppressionRow(one_id=one_id, kind=kind, created_at=now, created_by=actor)
+            session.add(row)
+        row.until, row.note = until, note
+        append_audit(
+            session,
+            at=now,
+            actor=actor,
+            action=f"contact.{kind}",
+            subject=one_id,
+            detail={"until": until.isoformat() if until else None, "note": note},
+        )
+        uow.commit()
+    return {"customer_no": customer_no, "kind": kind, "until": until.isoformat() if until else None}
+
+
+def lift_suppression(runtime: Runtime, *, customer_no: str, kind: str, actor: str) -> dict[str, Any]:
+    with runtime.uow() as uow:
+        session, now = uow.session, runtime.now()
+        one_id = _one_id(session, customer_no)
+        rows = session.scalars(
+            select(SuppressionRow).where(SuppressionRow.one_id == one_id, SuppressionRow.kind == kind)
+        ).all()
+        for row in rows:
+            session.delete(row)
+        append_audit(session, at=now, actor=actor, action=f"contact.{kind}_lifted", subject=one_id, detail={})
+        uow.commit()
+    return {"customer_no": customer_no, "kind": kind, "lifted": len(rows)}
+
+
+def _one_id(session: Session, customer_no: str) -> str:
+    one_id = one_id_by_customer_no(session, customer_no)
+    if one_id is None:
+        raise NotFound(f"no customer with customer_no {customer_no}", code="customer_not_found")
+    return one_id
+
+
+def _answer(result: Enqueued, runtime: Runtime) -> dict[str, Any]:
+    deliver_at = result.deliver_at.astimezone(runtime.settings.zone).isoformat() if result.deliver_at else None
+    return {
+        "message_id": result.message_id,
+        "decision": result.decision,
+        "reason": result.reason,
+        "deliver_at": deliver_at,
+        "duplicate": result.duplicate,
+    }
+
+
+def _message_view(session: Session, row: MessageRow, zone: Any) -> dict[str, Any]:
+    def iso(value: datetime | None) -> str | None:
+        return value.astimezone(zone).isoformat() if value else None
+
+    decisions = session.scalars(
+        select(DecisionRow).where(DecisionRow.message_id == row.message_id).order_by(DecisionRow.id)
+    )
+    attempts = session.scalars(
+        select(AttemptRow).where(AttemptRow.message_id == row.message_id).order_by(AttemptRow.attempt)
+    )
+    return {
+        "message_id": row.message_id,
+        "template": row.template,
+        "template_version": row.template_version,
+        "channel": row.channel,
+        "purpose": row.purpose,
+        "priority": row.priority,
+        "campaign": row.campaign,
+        "journey": row.journey,
+        "status": row.status,
+        "reason": row.reason,
+        "enqueued_at": iso(row.enqueued_at),
+        "due_at": iso(row.due_at),
+        "sent_at": iso(row.sent_at),
+        "delivered_at": iso(row.delivered_at),
+        "failed_at": iso(row.failed_at),
+        "recipient": row.recipient_masked,
+        "provider": row.provider,
+        "decisions": [
+            {
+                "at": iso(d.at),
+                "stage": d.stage,
+                "decision": d.decision,
+                "reason": d.reason,
+                "deliver_at": iso(d.deliver_at),
+            }
+            for d in decisions
+        ],
+        "attempts": [
+            {
+                "attempt": a.attempt,
+                "at": iso(a.at),
+                "outcome": a.outcome,
+                "reason": a.reason,
+                "detail": a.detail,
+                "provider_id": a.provider_id,
+                "duration_ms": a.duration_ms,
+            }
+            for a in attempts
+        ],
+    }
+
+
+def _counts(session: Session, condition: Any) -> dict[str, int]:
+    rows = session.execute(select(MessageRow.channel, func.count()).where(condition).group_by(MessageRow.channel))
+    return {channel: int(count) for channel, count in rows}
+
+
+def _template_row(
+    name: str, *, version: int, channel: str, purpose: str, stored: dict[str, Any], now: datetime, actor: str
+) -> TemplateRow:
+    return TemplateRow(
+        name=name,
+        version=version,
+        channel=channel,
+        purpose=purpose,
+        definition=stored,
+        created_at=now,
+        created_by=actor,
+    )
+
+
+def _latest_template(session: Session, name: str) -> TemplateRow | None:
+    query = select(TemplateRow).where(TemplateRow.name == name).order_by(TemplateRow.version.desc()).limit(1)
+    return session.scalars(query).first()
+
+
+def _nonce() -> str:
+    return uuid.uuid4().hex[:12]
