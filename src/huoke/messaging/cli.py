@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from huoke.messaging import service, task_service
+from huoke.messaging.policy import REASONS
 from huoke.platform.clock import ClockError, parse_instant
 from huoke.platform.console import emit, stdout, user_errors
 from huoke.platform.errors import InvalidInput
@@ -255,7 +256,8 @@ def _instant(runtime: Runtime, text: str | None) -> Any:
 
 def _render_sent(result: dict[str, Any]) -> None:
     later = f" at {result['deliver_at']}" if result["decision"] == "defer" else ""
-    stdout.print(f"message {result['message_id']}: {result['decision']}{later} ({result['reason']})")
+    why = REASONS.get(result["reason"], result["reason"])
+    stdout.print(f"message {result['message_id']}: {result['decision']}{later} — {why}")
 
 
 def _render_health(result: dict[str, Any]) -> None:

@@ -70,7 +70,12 @@ def sms_replies(runtime: Runtime, ingestion: Ingestion, body: bytes) -> dict[str
 
 def wechat_event(runtime: Runtime, ingestion: Ingestion, body: bytes) -> dict[str, Any]:
     """A WeChat push: unfollows become `wechat_unfollow` events, template-send results become receipts."""
-    event = parse_wechat_event(body)
+    try:
+        event = parse_wechat_event(body)
+    except InvalidInput as exc:
+        if exc.code != "unsupported_event":
+            raise
+        return {"ignored": True, "reason": exc.message}  # WeChat retries anything but a 2xx answer
     if event.kind == "template_finished":
         status: Literal["delivered", "failed"] = "delivered" if (event.status or "").startswith("success") else "failed"
         receipt = Receipt(provider_id=event.msg_id, message_id=None, status=status, at=event.at, reason=event.status)
