@@ -16,6 +16,7 @@ from huoke.demo.activity import KINDS as ACTIVITY_KINDS
 from huoke.demo.activity import ActivityFiles, activity_window, generate_activity
 from huoke.demo.generator import GeneratedBank, generate_bank
 from huoke.demo.showcase_activity import load_activity
+from huoke.demo.showcase_messages import send_campaigns, templates_dir
 from huoke.demo.showcase_segments import tag_and_segment
 from huoke.platform.console import emit, progress_bar, stderr, user_errors
 from huoke.platform.errors import InvalidInput
@@ -89,6 +90,8 @@ def _run_showcase(factory: PlatformFactory, *, customers: int, days: int, seed: 
         end = today - timedelta(days=1)
         activity = load_activity(runtime, bank, days=days, end=end, seed=seed, quiet=quiet)
     reach = tag_and_segment(runtime, factory.work_queue().subscriptions)
+    folder = templates_dir()
+    messages = send_campaigns(runtime, factory.platform(), folder) if folder else None
     return {
         "data_dir": str(runtime.settings.data_dir),
         "seed": seed,
@@ -99,6 +102,7 @@ def _run_showcase(factory: PlatformFactory, *, customers: int, days: int, seed: 
         "activity": activity,
         "tags": reach["tags"],
         "segments": reach["segments"],
+        "messages": messages,
     }
 
 
@@ -211,6 +215,20 @@ def _render_summary(r: dict[str, Any]) -> None:
     if r.get("activity"):
         _render_activity(r["activity"])
     _render_reach(r)
+    if r.get("messages"):
+        _render_messages(r["messages"])
+
+
+def _render_messages(m: dict[str, Any]) -> None:
+    table = Table(title="campaign messages (status/reason)", title_justify="left")
+    table.add_column("template")
+    table.add_column("outcome")
+    table.add_column("messages", justify="right")
+    for template, outcomes in m["outcomes"].items():
+        for outcome, n in sorted(outcomes.items(), key=lambda kv: -kv[1]):
+            table.add_row(template, outcome, f"{n:,}")
+    stderr.print(table)
+    stderr.print(f"delivered files: {m['outbox']}/<channel>.jsonl · RM tasks: huoke tasks list")
 
 
 def _render_reach(r: dict[str, Any]) -> None:

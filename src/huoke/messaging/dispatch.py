@@ -34,6 +34,7 @@ from huoke.platform.work import error_text
 
 log = logging.getLogger(__name__)
 DUE = ("queued", "deferred")
+RETRY_BASE = "attempts_before_retry"  # set in a message's context when an operator queues a dead letter again
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ class Dispatcher:
         if outcome.kind == "sent":
             row.status, row.reason, row.sent_at, row.due_at = "sent", "sent", now, None
             row.provider_id = outcome.provider_id
-        elif outcome.kind == "transient" and row.attempts < self.max_attempts:
+        elif outcome.kind == "transient" and row.attempts - row.context.get(RETRY_BASE, 0) < self.max_attempts:
             row.status, row.reason, row.due_at = "queued", f"retry_{outcome.reason}"[:48], now + self._backoff(row)
         else:
             exhausted = outcome.kind == "transient"

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from huoke.customers.service import contact_card, one_id_by_customer_no, one_ids_by_customer_no
 from huoke.messaging.config import policy_config
+from huoke.messaging.dispatch import RETRY_BASE
 from huoke.messaging.outbox import Enqueued, SendRequest, enqueue, enqueue_many, live_template, next_template_version
 from huoke.messaging.rendering import age_today, render_context
 from huoke.messaging.store import AttemptRow, DecisionRow, MessageRow, SuppressionRow, TemplateRow
@@ -186,6 +187,16 @@ def list_messages(runtime: Runtime, *, customer_no: str, limit: int = 100) -> di
     return {"customer_no": customer_no, "messages": messages}
 
 
+def outcome_counts(runtime: Runtime) -> list[dict[str, Any]]:
+    """How many messages each template has in each status and reason."""
+    with runtime.uow() as uow:
+        query = select(MessageRow.template, MessageRow.status, MessageRow.reason, func.count()).group_by(
+            MessageRow.template, MessageRow.status, MessageRow.reason
+        )
+        rows = uow.session.execute(query.order_by(MessageRow.template)).all()
+    return [{"template": t, "status": s, "reason": r, "messages": int(n)} for t, s, r, n in rows]
+
+
 def dead_letters(runtime: Runtime, *, limit: int = 100) -> list[dict[str, Any]]:
     """Failed messages, newest first, with their last attempt's answer."""
     zone = runtime.settings.zone
@@ -208,8 +219,9 @@ def retry_dead_letters(runtime: Runtime, *, message_ids: list[str], actor: str) 
         not_failed = sorted(m for m, row in found.items() if row.status != "failed")
         if not_failed:
             raise InvalidInput(f"only failed messages can be retried; not {', '.join(not_failed)}", code="not_failed")
-        for row in rows:
-            row.status, row.reason, row.due_at, row.failed_at, row.attempts = "queued", "retry_requested", now, None, 0
+        for row in rows:  # attempts keep their numbers; the retry budget starts again from here
+            row.status, row.reason, row.due_at, row.failed_at = "queued", "retry_requested", now, None
+            row.context = {**row.context, RETRY_BASE: row.attempts}
         append_audit(
             session,
             at=now,
