@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from huoke.events.api import IngestionDep
-from huoke.messaging import inbound, service, task_service
+from huoke.messaging import addresses, inbound, service, task_service
 from huoke.messaging.inbound_auth import verify_inbound
 from huoke.platform.http import PROBLEM_RESPONSES, RuntimeDep
 
@@ -54,6 +54,12 @@ class TaskCreate(BaseModel):
 class TaskOutcome(BaseModel):
     outcome: str
     note: str | None = None
+
+
+class AddressSet(BaseModel):
+    customer_no: str
+    channel: Literal["wechat_template", "wecom_text", "push"]
+    address: str = Field(min_length=1, max_length=256)
 
 
 class RetryRequest(BaseModel):
@@ -114,6 +120,20 @@ async def dead_letters(runtime: RuntimeDep) -> dict[str, Any]:
 @router.post("/messages/dead-letters/retry")
 async def retry_dead_letters(runtime: RuntimeDep, body: RetryRequest) -> dict[str, Any]:
     return await run_in_threadpool(service.retry_dead_letters, runtime, message_ids=body.message_ids, actor=ACTOR)
+
+
+@router.post("/addresses")
+async def set_address(runtime: RuntimeDep, body: AddressSet) -> dict[str, Any]:
+    """A customer's WeChat openid, WeCom user id or push device token (kept encrypted)."""
+    return await run_in_threadpool(
+        addresses.set_address,
+        runtime,
+        customer_no=body.customer_no,
+        channel=body.channel,
+        address=body.address,
+        source=ACTOR,
+        actor=ACTOR,
+    )
 
 
 @router.get("/customers/{one_id}/inbox")

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 import typer
 from rich.table import Table
 
-from huoke.messaging import service, task_service
+from huoke.messaging import addresses, service, task_service
 from huoke.messaging.policy import REASONS
 from huoke.platform.clock import ClockError, parse_instant
 from huoke.platform.console import emit, stdout, user_errors
@@ -43,6 +43,8 @@ def register(app: typer.Typer) -> None:
         ("retry", retry),
         ("suppress", suppress),
         ("unsuppress", unsuppress),
+        ("address", address),
+        ("addresses", import_addresses),
     )
     for name, command in commands:
         messages.command(name)(command)
@@ -210,6 +212,32 @@ def unsuppress(
     with user_errors(as_json=as_json):
         result = service.lift_suppression(_runtime(ctx), customer_no=customer_no, kind=kind, actor=ACTOR)
     emit(result, as_json=as_json, render=lambda r: stdout.print(f"{r['customer_no']}: {r['lifted']} lifted"))
+
+
+def address(
+    ctx: typer.Context,
+    customer_no: CustomerNo,
+    channel: Annotated[str, typer.Option("--channel", help="wechat_template | wecom_text | push")],
+    to: Annotated[str, typer.Option("--to", help="the openid, WeCom user id or device token")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Record a customer's WeChat, WeCom or push address (kept encrypted)."""
+    with user_errors(as_json=as_json):
+        result = addresses.set_address(
+            _runtime(ctx), customer_no=customer_no, channel=channel, address=to, source=ACTOR, actor=ACTOR
+        )
+    emit(result, as_json=as_json, render=lambda r: stdout.print(f"{r['customer_no']} {r['channel']}: {r['address']}"))
+
+
+def import_addresses(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV: customer_no,channel,address")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Import customers' WeChat, WeCom and push addresses; bad rows are reported, the rest kept."""
+    with user_errors(as_json=as_json):
+        result = addresses.import_addresses(_runtime(ctx), file, actor=ACTOR)
+    emit(result, as_json=as_json, render=lambda r: stdout.print(f"accepted {r['accepted']}, rejected {r['rejected']}"))
 
 
 def list_tasks(

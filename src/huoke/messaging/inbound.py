@@ -16,7 +16,9 @@ from typing import Any, Literal
 
 from sqlalchemy import or_, select
 
+from huoke.customers.service import profile_of
 from huoke.events.service import Ingestion
+from huoke.messaging.addresses import store_address
 from huoke.messaging.receipts import Receipt, parse_sms_receipts, parse_sms_replies, parse_wechat_event
 from huoke.messaging.store import MessageRow, TrackedLinkRow
 from huoke.messaging.unsubscribe import message_of_token
@@ -89,7 +91,29 @@ def wechat_event(runtime: Runtime, ingestion: Ingestion, body: bytes) -> dict[st
         "channel": "wechat",
         "properties": {},
     }
-    return ingestion.events([item], actor=ACTOR).as_dict()
+    report = ingestion.events([item], actor=ACTOR).as_dict()
+    if event.kind == "subscribe":
+        _remember_openid(runtime, event.openid, report)
+    return report
+
+
+def _remember_openid(runtime: Runtime, openid: str, report: dict[str, Any]) -> None:
+    """A follower's openid becomes the address of WeChat template messages to the customer it belongs to."""
+    one_id = next((r.get("one_id") for r in report.get("results", []) if r.get("one_id")), None)
+    if one_id is None:
+        return
+    with runtime.uow() as uow:
+        profile = profile_of(uow.session, one_id)
+        store_address(
+            uow.session,
+            runtime.cipher,
+            one_id=profile,
+            channel="wechat_template",
+            address=openid,
+            source="wechat_subscribe",
+            now=runtime.now(),
+        )
+        uow.commit()
 
 
 def unsubscribe(runtime: Runtime, ingestion: Ingestion, token: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from huoke.customers.service import ContactCard, contact_cards
 from huoke.messaging import local_channels
+from huoke.messaging.addresses import addresses_of
 from huoke.messaging.config import policy_config
 from huoke.messaging.facts import SENDING, contact_histories, contact_profiles, history_window, touch_of
 from huoke.messaging.model import OutboundMessage
@@ -48,6 +49,7 @@ class _Batch:
     config: PolicyConfig
     templates: dict[tuple[str, int], TemplateDefinition] = field(default_factory=dict)
     prepared: Prepared = field(default_factory=Prepared)
+    addresses: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def template(self, row_name: str, version: int) -> TemplateDefinition:
         key = (row_name, version)
@@ -69,6 +71,7 @@ def prepare_batch(
         else:
             _fail(batch, row, "customer_not_found", at)
     live = {card.one_id: card for card in cards.values()}
+    batch.addresses = addresses_of(session, runtime.cipher, live)
     earliest = min((at for _, at in groups), default=now)
     profiles = contact_profiles(session, live.values(), max((at for _, at in groups), default=now))
     window = history_window(batch.config)
@@ -96,7 +99,7 @@ def _apply(batch: _Batch, card: ContactCard, row: MessageRow, decision: Decision
 
 def _render_and_route(batch: _Batch, card: ContactCard, row: MessageRow, now: datetime) -> None:
     definition = batch.template(row.template, row.template_version)
-    recipient, masked = recipient_of(card, row)
+    recipient, masked = recipient_of(card, row, batch.addresses)
     if recipient is None:
         _fail(batch, row, "no_address", now)
         return

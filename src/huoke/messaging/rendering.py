@@ -4,7 +4,7 @@ tracked links, the unsubscribe address and the recipient on the message's channe
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any, cast
@@ -12,6 +12,7 @@ from typing import Any, cast
 from sqlalchemy.orm import Session
 
 from huoke.customers.service import ContactCard
+from huoke.messaging.addresses import mask_address
 from huoke.messaging.model import Channel, OutboundMessage, Purpose
 from huoke.messaging.policy import age_on
 from huoke.messaging.store import MessageRow, TrackedLinkRow
@@ -67,8 +68,11 @@ def link_maker(session: Session, message_id: str, base_url: str, now: datetime) 
     return link
 
 
-def recipient_of(card: ContactCard, row: MessageRow) -> tuple[str | None, str | None]:
-    """The address on the message's channel and its masked form; an explicit test recipient wins."""
+def recipient_of(
+    card: ContactCard, row: MessageRow, book: Mapping[tuple[str, str], str] | None = None
+) -> tuple[str | None, str | None]:
+    """The address on the message's channel and its masked form; an explicit test recipient wins. BOOK holds
+    the customers' WeChat, WeCom and push addresses (``addresses.addresses_of``)."""
     override = row.context.get("recipient")
     if isinstance(override, str) and override:
         return override, _mask_any(override)
@@ -82,7 +86,8 @@ def recipient_of(card: ContactCard, row: MessageRow) -> tuple[str | None, str | 
     if channel == "rm_task":  # the RM, or the branch's fallback queue
         staff = card.profile.attributes.get("rm_staff_no") or card.profile.attributes.get("branch_code")
         return staff or "unassigned", staff or "unassigned"
-    return None, None  # WeChat, WeCom and push addresses come with the message (see docs/messaging.md)
+    address = (book or {}).get((card.one_id, channel))
+    return (address, mask_address(address)) if address else (None, None)
 
 
 def outbound(row: MessageRow, rendering: Rendering, unsubscribe_url: str | None) -> OutboundMessage:

@@ -171,3 +171,19 @@ class SuppressionRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(128))
+
+
+class AddressRow(Base):
+    """A customer's address on a channel whose identifiers huoke keeps only as blind indexes elsewhere: the
+    WeChat openid of the official account, the WeCom user id, the app's push device token. Encrypted."""
+
+    __tablename__ = "channel_addresses"
+    __table_args__ = (UniqueConstraint("one_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    one_id: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(24))
+    address_enc: Mapped[str] = mapped_column(String(512))
+    address_masked: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
