@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 DEMO_DIR ?= huoke-demo
 DEMO_CUSTOMERS ?= 20000
 
-.PHONY: demo test lint typecheck imports unit pytest bench bench-segments clean
+.PHONY: demo test lint typecheck imports unit pytest bench bench-segments bench-messaging clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: lint typecheck imports pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.import_bench
+
+bench-messaging: $(STAMP)
+	$(BIN)/python -m bench.messaging_bench --messages 20000 --backends sqlite,postgres
+	$(BIN)/python -m bench.messaging_bench --messages 10000 --backends sqlite,postgres --rate 500
+	$(BIN)/python -m bench.policy_bench
 
 bench-segments: $(STAMP)
 	$(BIN)/python -m bench.segments_bench --customers 20000 --transactions 2000000 --events 1000000

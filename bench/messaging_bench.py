@@ -108,13 +108,14 @@ def numbers(runtime: Runtime) -> list[str]:
         return [r[0] for r in conn.execute(text("select customer_no from customers where customer_no is not null"))]
 
 
-def run_ours(runtime: Runtime, targets: list[str], batch: int) -> dict[str, Any]:
-    """Producer and dispatcher side by side until every message is settled."""
+def run_ours(runtime: Runtime, targets: list[str], batch: int, rate: float) -> dict[str, Any]:
+    """Producer and dispatcher side by side until every message is settled; RATE paces the producer
+    (messages/s, 0 = as fast as it can)."""
     handle = LazyDispatcher(runtime)
     dispatcher = handle.get()
     done = threading.Event()
     started = time.perf_counter()
-    producer = threading.Thread(target=_produce, args=(runtime, targets, batch), daemon=True)
+    producer = threading.Thread(target=_produce, args=(runtime, targets, batch, rate), daemon=True)
     producer.start()
     while True:
         processed = dispatcher.dispatch_available(budget_seconds=1.0)
@@ -128,8 +129,11 @@ def run_ours(runtime: Runtime, targets: list[str], batch: int) -> dict[str, Any]
     return {"seconds": elapsed, **_latencies(runtime)}
 
 
-def _produce(runtime: Runtime, targets: list[str], batch: int) -> None:
+def _produce(runtime: Runtime, targets: list[str], batch: int, rate: float) -> None:
+    began = time.perf_counter()
     for start in range(0, len(targets), batch):
+        if rate:  # a batch leaves when the pace says so
+            time.sleep(max(0.0, began + start / rate - time.perf_counter()))
         items = [
             {"customer_no": n, "template": TEMPLATE["name"], "idempotency_key": f"bench:{n}"}
             for n in targets[start : start + batch]
@@ -200,7 +204,7 @@ def bench_backend(backend: str, args: argparse.Namespace, gateway: str, work: Pa
         runtime = prepare(work / backend / "data", url, args.messages, gateway, args.concurrency)
         targets = numbers(runtime)[: args.messages]
         floor = run_floor(gateway, len(targets), args.concurrency)
-        ours = run_ours(runtime, targets, args.batch)
+        ours = run_ours(runtime, targets, args.batch, args.rate)
         runtime.close()
     finally:
         if schema is not None:
@@ -217,6 +221,7 @@ def bench_backend(backend: str, args: argparse.Namespace, gateway: str, work: Pa
         "p50_enqueue_to_sent_s": ours["p50_seconds"],
         "p99_enqueue_to_sent_s": ours["p99_seconds"],
         "statuses": ours["statuses"],
+        "enqueue_rate": args.rate or "unpaced",
         "gateway_delay_ms": args.delay_ms,
         "concurrency": args.concurrency,
     }
@@ -226,8 +231,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--batch", type=int, default=500, help="messages per enqueue transaction")
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--batch", type=int, default=100, help="messages per enqueue transaction")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=0, help="enqueue pace, messages/s (0: as fast as possible)")
     parser.add_argument("--delay-ms", type=float, default=5.0)
     parser.add_argument("--pg-url", default=os.environ.get("HUOKE_TEST_DATABASE_URL", DEFAULT_PG_URL))
     args = parser.parse_args()
