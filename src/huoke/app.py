@@ -39,12 +39,13 @@ def all_metadata() -> MetaData:
 def build_subscriptions(runtime: Runtime) -> Subscriptions:
     """Every context's subscribers to the work queue, by topic (each context registers its own here)."""
     from huoke.events import activity
-    from huoke.messaging import optouts
+    from huoke.messaging import optouts, receipt_subscriber
     from huoke.segments import realtime
 
     subscriptions = Subscriptions([activity.subscriber()])
     subscriptions.register(realtime.subscriber(runtime, subscriptions))
     subscriptions.register(optouts.subscriber(runtime))
+    subscriptions.register(receipt_subscriber.subscriber())
     return subscriptions
 
 

@@ -46,6 +46,9 @@ STANDARD_SCHEMAS: Mapping[str, dict[str, Any]] = MappingProxyType(
         "wechat_follow": _props(scene=_CODE),
         "wechat_unfollow": _props(),
         "unsubscribed": _props(("channel",), channel=_CODE, message_id=_CODE),
+        "message_receipt": _props(
+            ("message_id", "status"), message_id=_CODE, status={"enum": ["delivered", "failed"]}, reason=_CODE
+        ),
     }
 )
 

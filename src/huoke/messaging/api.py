@@ -203,10 +203,10 @@ async def unsubscribe(runtime: RuntimeDep, ingestion: IngestionDep, token: str) 
     return HTMLResponse('<!doctype html><meta charset="utf-8"><p>已退订。You are unsubscribed.</p>')
 
 
-@inbound_router.post("/sms/receipts")
-async def sms_receipts(runtime: RuntimeDep, request: Request) -> dict[str, Any]:
+@inbound_router.post("/sms/receipts", status_code=202)
+async def sms_receipts(runtime: RuntimeDep, ingestion: IngestionDep, request: Request) -> dict[str, Any]:
     body = await verify_inbound(runtime, request, "sms")
-    return await run_in_threadpool(inbound.sms_receipts, runtime, body)
+    return await run_in_threadpool(inbound.sms_receipts, runtime, ingestion, body)
 
 
 @inbound_router.post("/sms/replies", status_code=202)

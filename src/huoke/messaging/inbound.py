@@ -29,28 +29,44 @@ log = logging.getLogger(__name__)
 ACTOR = "messaging.inbound"
 
 
-def apply_receipts(runtime: Runtime, receipts: Sequence[Receipt]) -> dict[str, Any]:
-    """Mark the messages receipts name delivered or failed; an unknown message is reported, not an error."""
-    results = []
+def apply_receipts(runtime: Runtime, ingestion: Ingestion, receipts: Sequence[Receipt]) -> dict[str, Any]:
+    """Receipts become `message_receipt` events of the messages' customers (the receipts subscriber then
+    marks each message delivered or failed); a receipt naming no known message is reported, not an error."""
     with runtime.uow() as uow:
-        for index, receipt in enumerate(receipts):
-            row = _message_of(uow.session, receipt)
-            if row is None:
-                results.append({"index": index, "status": "unknown_message"})
-                continue
-            _apply_receipt(row, receipt)
-            results.append({"index": index, "status": "applied", "message_id": row.message_id})
-        uow.commit()
-    return {"applied": sum(r["status"] == "applied" for r in results), "results": results}
+        found = [_message_of(uow.session, receipt) for receipt in receipts]
+        rows = [(row.message_id, row.customer_no, row.channel) if row else None for row in found]
+    items, results = [], []
+    for index, (receipt, row) in enumerate(zip(receipts, rows, strict=True)):
+        message_id, customer_no, channel = row or ("", None, "")
+        if customer_no is None:
+            results.append({"index": index, "status": "unknown_message"})
+            continue
+        items.append(_receipt_event(receipt, message_id, customer_no, channel))
+        results.append({"index": index, "status": "accepted", "message_id": message_id})
+    report = ingestion.events(items, actor=ACTOR).as_dict() if items else {"accepted": 0}
+    return {"accepted": report["accepted"], "results": results}
 
 
-def sms_receipts(runtime: Runtime, body: bytes) -> dict[str, Any]:
+def _receipt_event(receipt: Receipt, message_id: str, customer_no: str, channel: str) -> dict[str, Any]:
+    properties = {"message_id": message_id, "status": receipt.status}
+    if receipt.reason:
+        properties["reason"] = receipt.reason[:64]
+    return {
+        "event_id": f"receipt:{message_id}:{receipt.status}",
+        "type": "message_receipt",
+        "occurred_at": receipt.at.isoformat(),
+        "customer_no": customer_no,
+        "properties": properties | {"channel": channel},
+    }
+
+
+def sms_receipts(runtime: Runtime, ingestion: Ingestion, body: bytes) -> dict[str, Any]:
     try:
         receipts = parse_sms_receipts(body)
     except InvalidInput as exc:
         log.warning("rejected an SMS receipt batch: %s", exc)
         raise
-    return apply_receipts(runtime, receipts)
+    return apply_receipts(runtime, ingestion, receipts)
 
 
 def sms_replies(runtime: Runtime, ingestion: Ingestion, body: bytes) -> dict[str, Any]:
@@ -81,7 +97,7 @@ def wechat_event(runtime: Runtime, ingestion: Ingestion, body: bytes) -> dict[st
     if event.kind == "template_finished":
         status: Literal["delivered", "failed"] = "delivered" if (event.status or "").startswith("success") else "failed"
         receipt = Receipt(provider_id=event.msg_id, message_id=None, status=status, at=event.at, reason=event.status)
-        return apply_receipts(runtime, [receipt])
+        return apply_receipts(runtime, ingestion, [receipt])
     kind = "wechat_unfollow" if event.kind == "unsubscribe" else "wechat_follow"
     item = {
         "event_id": f"wechat:{event.kind}:{_digest(event.openid, event.kind, event.at)}",
@@ -173,13 +189,14 @@ def _message_of(session: Any, receipt: Receipt) -> MessageRow | None:
     return session.scalars(select(MessageRow).where(or_(*conditions)).limit(1)).first()  # type: ignore[no-any-return]
 
 
-def _apply_receipt(row: MessageRow, receipt: Receipt) -> None:
-    if receipt.status == "delivered":
+def apply_receipt(row: MessageRow, status: str, at: datetime, reason: str | None) -> None:
+    """Delivered or failed, as a provider reported it; a message not yet sent is not changed."""
+    if status == "delivered":
         if row.status in ("sent", "delivered"):
             row.status, row.reason = "delivered", "delivered"
-            row.delivered_at = row.delivered_at or receipt.at
+            row.delivered_at = row.delivered_at or at
     elif row.status in ("sent", "delivered"):
-        row.status, row.reason, row.failed_at = "failed", (receipt.reason or "undelivered")[:48], receipt.at
+        row.status, row.reason, row.failed_at = "failed", (reason or "undelivered")[:48], at
 
 
 def _digest(*parts: object) -> str:
