@@ -11,6 +11,7 @@ import pytest
 
 from huoke.customers.service import withdraw_consent
 from huoke.messaging import service, task_service
+from huoke.platform.errors import InvalidInput
 from huoke.platform.runtime import Runtime
 from tests.conftest import SHANGHAI, START
 from tests.integration.messaging.bank import messages_of, open_bank, run_until, send
@@ -166,3 +167,24 @@ def test_dead_letters_can_be_retried(bank_runtime: Runtime) -> None:
     assert answer["decision"] == "suppress"
     with pytest.raises(Exception, match="only failed messages"):
         service.retry_dead_letters(bank_runtime, message_ids=[answer["message_id"]], actor="test")
+
+
+def test_an_undefined_variable_fails_at_preview_and_fails_the_message_at_send(bank_runtime: Runtime) -> None:
+    template = {
+        "name": "tier_sms",
+        "channel": "sms",
+        "purpose": "service",
+        "signature": "活客银行",
+        "body": "{{ customer.honorific }}，您的会员等级为{{ customer.vip_tier }}。",
+    }
+    service.create_template(bank_runtime, template, actor="test")  # customer.* is open: known only per customer
+    with pytest.raises(InvalidInput, match="vip_tier") as refused:
+        service.preview_template(bank_runtime, "tier_sms", customer_no="C2")
+    assert refused.value.code == "undefined_variable"
+
+    send(bank_runtime, "C2", "tier_sms")
+    run_until(bank_runtime, START + timedelta(minutes=1))
+
+    [message] = messages_of(bank_runtime, "C2")
+    assert (message["status"], message["reason"]) == ("failed", "undefined_variable")
+    assert sink(bank_runtime, "sms") == []
