@@ -106,6 +106,7 @@ def create_app(settings: Settings) -> FastAPI:
     from huoke.events.service import Ingestion
     from huoke.messaging.api import inbound_router, public_router
     from huoke.messaging.api import router as messaging_router
+    from huoke.messaging.service import contact_history_section
     from huoke.platform.http import build_api
     from huoke.segments.api import router as segments_router
     from huoke.segments.tag_api import router as tags_router
@@ -120,7 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = build_api(runtime, [customers_router, events_router, segments_router, tags_router, messaging_router])
     app.include_router(public_router)  # customers follow links and unsubscribe without an API key
     app.include_router(inbound_router)  # providers authenticate by signature
-    app.state.customer_sections = {"tags": tags_section}
+    app.state.customer_sections = {"tags": tags_section, "messages": contact_history_section}
     app.state.subscriptions = build_subscriptions(runtime)
     app.state.ingestion = Ingestion(runtime, app.state.subscriptions)
     app.state.timeline_history = history_reader(runtime)

@@ -74,12 +74,17 @@ def _inject(ctx: typer.Context) -> None:
     """What one context's commands need from another, supplied here so contexts stay one-way dependent."""
     from huoke.app import build_dispatcher, build_ingestion
     from huoke.events.cli import import_activity, timeline_section
+    from huoke.messaging.service import contact_history_section
     from huoke.segments.tag_cli import tags_section
 
     ctx.meta["huoke.ingestion"] = build_ingestion
     ctx.meta["huoke.dispatcher"] = build_dispatcher
     ctx.meta["huoke.importers"] = {"events": import_activity, "transactions": import_activity}
-    ctx.meta["huoke.customer_sections"] = {"tags": tags_section, "timeline": timeline_section}
+    ctx.meta["huoke.customer_sections"] = {
+        "tags": tags_section,
+        "timeline": timeline_section,
+        "messages": contact_history_section,
+    }
 
 
 def _mount() -> None:

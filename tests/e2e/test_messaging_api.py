@@ -256,3 +256,14 @@ def email_marketing(api: Api, customer_no: str) -> bool | None:
         card = contact_card(uow.session, api.runtime.cipher, api.one_id(customer_no), api.runtime.settings.zone)
         assert card is not None
         return card.consents.get(("email", "marketing"))
+
+
+def test_the_360_view_shows_the_contact_history(api: Api) -> None:
+    api.send("C2", "welcome_sms")
+    api.send("C1", "welcome_sms")  # another customer's message is not in C2's history
+    api.dispatch()
+
+    view = api.get(f"/api/v1/customers/{api.one_id('C2')}").json()
+
+    [message] = view["messages"]
+    assert (message["template"], message["channel"], message["status"]) == ("welcome_sms", "sms", "sent")

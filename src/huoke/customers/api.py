@@ -100,6 +100,9 @@ class CustomerRead(BaseModel):
     holdings: list[HoldingRead]
     consents: list[ConsentRead]
     tags: list[TagRead] = Field(description="the tags held now")
+    messages: list[dict[str, Any]] = Field(
+        default_factory=list, description="contact history: the latest messages, newest first, with their outcome"
+    )
     merged_units: list[str] = Field(description="ONE_IDs of the profiles merged into this one")
 
 

@@ -134,6 +134,10 @@ def _render_view(v: dict[str, Any]) -> None:
     _table("identities", v["identities"], ("kind", "value"))
     if v.get("tags"):
         _table("tags", v["tags"], ("name", "kind", "assigned_at"))
+    if v.get("messages"):
+        _table(
+            "contact history (newest first)", v["messages"], ("enqueued_at", "template", "channel", "status", "reason")
+        )
     if "timeline" in v:
         _table("timeline (newest first)", v["timeline"], ("occurred_at", "kind", "type", "amount", "channel", "source"))
 

@@ -11,7 +11,13 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from huoke.customers.service import contact_card, one_id_by_customer_no, one_ids_by_customer_no
+from huoke.customers.service import (
+    contact_card,
+    one_id_by_customer_no,
+    one_ids_by_customer_no,
+    profile_of,
+    profile_units,
+)
 from huoke.messaging.config import policy_config
 from huoke.messaging.dispatch import RETRY_BASE
 from huoke.messaging.outbox import Enqueued, SendRequest, enqueue, enqueue_many, live_template, next_template_version
@@ -195,6 +201,33 @@ def outcome_counts(runtime: Runtime) -> list[dict[str, Any]]:
         )
         rows = uow.session.execute(query.order_by(MessageRow.template)).all()
     return [{"template": t, "status": s, "reason": r, "messages": int(n)} for t, s, r, n in rows]
+
+
+def contact_history_section(runtime: Runtime, one_id: str, *, limit: int = 20) -> list[dict[str, Any]]:
+    """The customer's latest messages (contact history) for the 360° view: when, what, and what happened."""
+    zone = runtime.settings.zone
+    with runtime.uow() as uow:
+        units = profile_units(uow.session, profile_of(uow.session, one_id))
+        rows = uow.session.scalars(
+            select(MessageRow)
+            .where(MessageRow.one_id.in_(units))
+            .order_by(MessageRow.enqueued_at.desc(), MessageRow.message_id)
+            .limit(limit)
+        ).all()
+        return [_history_entry(row, zone) for row in rows]
+
+
+def _history_entry(row: MessageRow, zone: Any) -> dict[str, Any]:
+    return {
+        "message_id": row.message_id,
+        "enqueued_at": row.enqueued_at.astimezone(zone).isoformat(),
+        "template": row.template,
+        "channel": row.channel,
+        "purpose": row.purpose,
+        "status": row.status,
+        "reason": row.reason,
+        "sent_at": row.sent_at.astimezone(zone).isoformat() if row.sent_at else None,
+    }
 
 
 def dead_letters(runtime: Runtime, *, limit: int = 100) -> list[dict[str, Any]]:
