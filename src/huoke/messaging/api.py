@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from huoke.events.api import IngestionDep
-from huoke.messaging import addresses, inbound, service, task_service
+from huoke.messaging import addresses, inbound, operations, service, task_service
 from huoke.messaging.inbound_auth import verify_inbound
 from huoke.platform.http import PROBLEM_RESPONSES, RuntimeDep
 
@@ -109,17 +109,17 @@ async def list_messages(runtime: RuntimeDep, customer_no: Annotated[str, Query()
 
 @router.get("/messages/health")
 async def health(runtime: RuntimeDep) -> dict[str, Any]:
-    return await run_in_threadpool(service.health, runtime)
+    return await run_in_threadpool(operations.health, runtime)
 
 
 @router.get("/messages/dead-letters")
 async def dead_letters(runtime: RuntimeDep) -> dict[str, Any]:
-    return {"messages": await run_in_threadpool(service.dead_letters, runtime)}
+    return {"messages": await run_in_threadpool(operations.dead_letters, runtime)}
 
 
 @router.post("/messages/dead-letters/retry")
 async def retry_dead_letters(runtime: RuntimeDep, body: RetryRequest) -> dict[str, Any]:
-    return await run_in_threadpool(service.retry_dead_letters, runtime, message_ids=body.message_ids, actor=ACTOR)
+    return await run_in_threadpool(operations.retry_dead_letters, runtime, message_ids=body.message_ids, actor=ACTOR)
 
 
 @router.post("/addresses")

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 import typer
 from rich.table import Table
 
-from huoke.messaging import addresses, service, task_service
+from huoke.messaging import addresses, operations, service, task_service
 from huoke.messaging.policy import REASONS
 from huoke.platform.clock import ClockError, parse_instant
 from huoke.platform.console import emit, stdout, user_errors
@@ -160,14 +160,14 @@ def dispatch(
 def health(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Queue depth, last hour's sends and failures per channel, and the dead letters waiting."""
     with user_errors(as_json=as_json):
-        result = service.health(_runtime(ctx))
+        result = operations.health(_runtime(ctx))
     emit(result, as_json=as_json, render=_render_health)
 
 
 def dead_letters(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Failed messages with the reason and each attempt's answer."""
     with user_errors(as_json=as_json):
-        result = {"messages": service.dead_letters(_runtime(ctx))}
+        result = {"messages": operations.dead_letters(_runtime(ctx))}
     emit(
         result,
         as_json=as_json,
@@ -182,7 +182,7 @@ def retry(
 ) -> None:
     """Queue failed messages again."""
     with user_errors(as_json=as_json):
-        result = service.retry_dead_letters(_runtime(ctx), message_ids=message_ids, actor=ACTOR)
+        result = operations.retry_dead_letters(_runtime(ctx), message_ids=message_ids, actor=ACTOR)
     emit(result, as_json=as_json, render=lambda r: stdout.print(f"queued again: {', '.join(r['retried'])}"))
 
 
@@ -198,7 +198,7 @@ def suppress(
     with user_errors(as_json=as_json):
         runtime = _runtime(ctx)
         end = _instant(runtime, until)
-        result = service.suppress(runtime, customer_no=customer_no, kind=kind, until=end, note=note, actor=ACTOR)
+        result = operations.suppress(runtime, customer_no=customer_no, kind=kind, until=end, note=note, actor=ACTOR)
     emit(result, as_json=as_json, render=lambda r: stdout.print(f"{r['customer_no']}: {r['kind']}"))
 
 
@@ -210,7 +210,7 @@ def unsuppress(
 ) -> None:
     """Lift a suppression."""
     with user_errors(as_json=as_json):
-        result = service.lift_suppression(_runtime(ctx), customer_no=customer_no, kind=kind, actor=ACTOR)
+        result = operations.lift_suppression(_runtime(ctx), customer_no=customer_no, kind=kind, actor=ACTOR)
     emit(result, as_json=as_json, render=lambda r: stdout.print(f"{r['customer_no']}: {r['lifted']} lifted"))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from huoke.customers.service import withdraw_consent
-from huoke.messaging import service, task_service
+from huoke.messaging import operations, service, task_service
 from huoke.platform.errors import InvalidInput
 from huoke.platform.runtime import Runtime
 from tests.conftest import SHANGHAI, START
@@ -166,7 +166,7 @@ def test_dead_letters_can_be_retried(bank_runtime: Runtime) -> None:
     answer = send(bank_runtime, "C1", "welcome_sms", recipient="13900001111")  # C1 has not consented: suppressed
     assert answer["decision"] == "suppress"
     with pytest.raises(Exception, match="only failed messages"):
-        service.retry_dead_letters(bank_runtime, message_ids=[answer["message_id"]], actor="test")
+        operations.retry_dead_letters(bank_runtime, message_ids=[answer["message_id"]], actor="test")
 
 
 def test_an_undefined_variable_fails_at_preview_and_fails_the_message_at_send(bank_runtime: Runtime) -> None:
