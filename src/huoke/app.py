@@ -27,6 +27,7 @@ def all_metadata() -> MetaData:
     """The metadata of every context's tables (for migrations and test schemas)."""
     import huoke.customers.store
     import huoke.events.store
+    import huoke.journeys.store
     import huoke.messaging.store
     import huoke.platform.store
     import huoke.platform.work_store

@@ -91,6 +91,7 @@ def _mount() -> None:
     from huoke.customers import cli as customers_cli
     from huoke.demo import cli as demo_cli
     from huoke.events import cli as events_cli
+    from huoke.journeys import cli as journeys_cli
     from huoke.messaging import cli as messaging_cli
     from huoke.segments import cli as segments_cli
     from huoke.segments import tag_cli
@@ -101,6 +102,7 @@ def _mount() -> None:
     segments_cli.register(app)
     tag_cli.register(app)
     messaging_cli.register(app)
+    journeys_cli.register(app)
     demo_cli.register(app)
 
 

@@ -260,7 +260,7 @@ def _wait(run: _Run, step: WaitStep) -> None:
 
 
 def _wait_for(run: _Run, step: WaitForStep) -> None:
-    _start_waiting(run, step, run.now + timedelta(hours=step.timeout_hours))
+    _start_waiting(run, step, run.now.astimezone(UTC) + timedelta(hours=step.timeout_hours))
 
 
 def _start_waiting(run: _Run, step: Step, wake_at: datetime) -> None:
@@ -304,7 +304,7 @@ def wake_time(spec: WaitSpec, now: datetime, zone: tzinfo) -> datetime:
     daylight-saving change in ``zone`` moves neither the wall-clock time nor the day.
     """
     if spec.hours is not None:
-        return now + timedelta(hours=spec.hours)
+        return now.astimezone(UTC) + timedelta(hours=spec.hours)  # elapsed time: aware "+" is wall-clock
     local = now.astimezone(zone)
     if spec.days is not None:
         return datetime.combine(local.date() + timedelta(days=spec.days), local.time(), tzinfo=zone).astimezone(UTC)
@@ -361,7 +361,7 @@ def enters(
     if active_instances >= entry.max_concurrent:
         return False, "max_concurrent"
     cooldown = timedelta(days=entry.cooldown_days or 0)
-    if last_entered_at is not None and now - last_entered_at < cooldown:
+    if last_entered_at is not None and now.astimezone(UTC) - last_entered_at.astimezone(UTC) < cooldown:
         return False, "cooldown"
     return True, "entered"
 
@@ -387,7 +387,8 @@ def goal_reached(
         return False
     wanted: EventFilter | TxnFilter = goal.event if isinstance(goal, EventGoal) else goal.txn
     occurred = occurred_at(event, instance.entered_at)
-    in_time = instance.entered_at <= occurred <= instance.entered_at + timedelta(days=goal.within_days)
+    entered = instance.entered_at.astimezone(UTC)
+    in_time = entered <= occurred <= entered + timedelta(days=goal.within_days)
     return in_time and matches(wanted, event, zone, occurred)
 
 
