@@ -40,6 +40,8 @@ def all_metadata() -> MetaData:
 def build_subscriptions(runtime: Runtime) -> Subscriptions:
     """Every context's subscribers to the work queue, by topic (each context registers its own here)."""
     from huoke.events import activity
+    from huoke.journeys import runtime as journeys
+    from huoke.journeys import webhooks
     from huoke.messaging import optouts, receipt_subscriber
     from huoke.segments import realtime
 
@@ -47,6 +49,8 @@ def build_subscriptions(runtime: Runtime) -> Subscriptions:
     subscriptions.register(realtime.subscriber(runtime, subscriptions))
     subscriptions.register(optouts.subscriber(runtime))
     subscriptions.register(receipt_subscriber.subscriber())
+    subscriptions.register(journeys.subscriber(runtime, subscriptions))
+    subscriptions.register(webhooks.subscriber())
     return subscriptions
 
 
@@ -60,12 +64,17 @@ def build_ingestion(runtime: Runtime) -> Ingestion:
 def build_work_queue(runtime: Runtime, dispatcher: LazyDispatcher | None = None) -> WorkQueue:
     """The work queue that `huoke worker`, `huoke serve` and `huoke run --until` deliver from; its periodic
     jobs refresh scheduled segments and send the outbox."""
+    from huoke.journeys.runtime import run_due
     from huoke.messaging.runner import LazyDispatcher
     from huoke.segments.refresh import run_scheduled
 
     subscriptions = build_subscriptions(runtime)
     sender = dispatcher or LazyDispatcher(runtime)
-    jobs = [lambda now: run_scheduled(runtime, subscriptions, now), sender.periodic]
+    jobs = [
+        lambda now: run_scheduled(runtime, subscriptions, now),
+        lambda now: run_due(runtime, subscriptions, now),
+        sender.periodic,
+    ]
     return WorkQueue(runtime, subscriptions, periodic=jobs)
 
 
@@ -78,6 +87,7 @@ def build_dispatcher(runtime: Runtime) -> LazyDispatcher:
 
 def build_platform(runtime: Runtime) -> Platform:
     """The platform service with every context's due work registered for `huoke run --until`."""
+    from huoke.journeys.runtime import next_wake, run_due
     from huoke.messaging.runner import next_due
     from huoke.segments.refresh import next_scheduled, run_scheduled
 
@@ -86,8 +96,8 @@ def build_platform(runtime: Runtime) -> Platform:
     scheduled = partial(run_scheduled, runtime, queue.subscriptions)
     return Platform(
         runtime=runtime,
-        due_work=[queue.drain, scheduled, dispatcher.drain],
-        milestones=[partial(next_scheduled, runtime), partial(next_due, runtime)],
+        due_work=[queue.drain, scheduled, partial(run_due, runtime, queue.subscriptions), dispatcher.drain],
+        milestones=[partial(next_scheduled, runtime), partial(next_due, runtime), partial(next_wake, runtime)],
     )
 
 

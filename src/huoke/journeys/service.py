@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from huoke.events.service import list_event_types
 from huoke.journeys.definition import JourneyDefinition, parse_journey
+from huoke.journeys.runtime import journeys_changed
 from huoke.journeys.store import InstanceRow, JourneyRow, JourneyVersionRow
 from huoke.journeys.validation import check, validate
 from huoke.messaging.service import list_templates
@@ -62,11 +63,14 @@ def change_state(runtime: Runtime, *, name: str, command: str, actor: str) -> di
         if row.state not in sources:
             raise Conflict(f"journey {name!r} is {row.state}; it cannot {command}", code="bad_journey_state")
         row.state, row.updated_at = target, now
+        if target == "stopped":
+            _stop_instances(session, row.id, now)
         row.activated_at = now if target == "active" else row.activated_at
         append_audit(session, at=now, actor=actor, action=f"journey.{command}", subject=name,
                      detail={"version": row.version})  # fmt: skip
         summary = _summary(row, created=False)
         uow.commit()
+    journeys_changed()
     return summary
 
 
@@ -116,6 +120,14 @@ def journey_definition(session: Session, name: str, version: int | None = None) 
     if stored is None:
         raise NotFound(f"journey {name!r} has no version {version}", code="no_journey_version")
     return parse_journey(stored.definition)
+
+
+def _stop_instances(session: Session, journey_id: int, now: datetime) -> None:
+    session.execute(
+        update(InstanceRow)
+        .where(InstanceRow.journey_id == journey_id, InstanceRow.status.in_(("active", "waiting")))
+        .values(status="exited", end_reason="stopped", ended_at=now, wake_at=None, updated_at=now)
+    )
 
 
 def _refuse_graph_problems(definition: JourneyDefinition) -> None:

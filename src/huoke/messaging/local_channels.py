@@ -43,7 +43,8 @@ def _inbox(session: Session, row: MessageRow, rendering: Rendering, now: datetim
 def _task(session: Session, card: ContactCard, row: MessageRow, rendering: Rendering, now: datetime) -> None:
     """Assigned to the customer's RM; without one, to the fallback queue of the customer's branch."""
     due_hours = row.context.get("due_hours", DEFAULT_TASK_DUE_HOURS)
-    staff = card.profile.attributes.get("rm_staff_no")
+    to_queue = row.context.get("assignee") == "branch_queue"
+    staff = None if to_queue else card.profile.attributes.get("rm_staff_no")
     session.add(
         TaskRow(
             task_id=uuid.uuid4().hex,

@@ -19,7 +19,8 @@ from huoke.customers.service import (
     profile_units,
 )
 from huoke.messaging.config import policy_config
-from huoke.messaging.outbox import Enqueued, SendRequest, enqueue, enqueue_many, live_template, next_template_version
+from huoke.messaging.outbox import Enqueued, enqueue, enqueue_many, live_template, next_template_version
+from huoke.messaging.outbox import SendRequest as SendRequest  # noqa: PLC0414 - journeys build requests
 from huoke.messaging.rendering import age_today, render_context
 from huoke.messaging.store import AttemptRow, DecisionRow, MessageRow, TemplateRow
 from huoke.messaging.templates import check_template, parse_template, render
@@ -159,6 +160,14 @@ def send_many(runtime: Runtime, items: list[dict[str, Any]], *, source: str) -> 
         results = enqueue_many(session, runtime.cipher, config, requests, now=now, max_age=max_age)
         uow.commit()
     return [_answer(result, runtime) for result in results]
+
+
+def enqueue_in(session: Session, runtime: Runtime, requests: list[SendRequest], *, now: datetime) -> list[Enqueued]:
+    """Queue messages inside the caller's transaction (journeys): the policy decides each at once and again
+    when it is sent; a known idempotency key gives back the message it already made."""
+    settings = runtime.settings
+    config, max_age = policy_config(settings), timedelta(hours=settings.message_max_age_hours)
+    return enqueue_many(session, runtime.cipher, config, requests, now=now, max_age=max_age)
 
 
 def _request(item: dict[str, Any], one_id: str, source: str) -> SendRequest:

@@ -111,7 +111,7 @@ def reevaluate(
     if record is None:
         return
     since = now - timedelta(days=settings.live_retention_days + 1)
-    facts = _facts(session, record, since, settings.zone)
+    facts = live_facts(session, record, since, settings.zone)
     for definition in live:
         tree = resolved(definition.tree, saved)
         _apply(session, subscriptions, definition, evaluate(tree, facts, now), one_id=record.one_id, item=item, now=now)
@@ -153,7 +153,8 @@ def _apply(
     change(session, subscriptions, about, [one_id], now)
 
 
-def _facts(session: Session, record: customers.ProfileRecord, since: datetime, zone: Any) -> CustomerFacts:
+def live_facts(session: Session, record: customers.ProfileRecord, since: datetime, zone: Any) -> CustomerFacts:
+    """A profile with its live transactions and events since SINCE, as rules see it."""
     return CustomerFacts(
         zone=zone,
         attributes=record.attributes,

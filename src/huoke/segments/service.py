@@ -24,6 +24,9 @@ from huoke.platform.query import open_engine
 from huoke.platform.runtime import Runtime
 from huoke.segments import definitions as defs
 from huoke.segments import tag_store
+from huoke.segments.customer_view import change_tag as change_tag  # noqa: PLC0414 - re-exported for journeys
+from huoke.segments.customer_view import customer_facts as customer_facts  # noqa: PLC0414
+from huoke.segments.customer_view import is_member as is_member  # noqa: PLC0414
 from huoke.segments.membership import stored_members
 from huoke.segments.model import check_name, check_schedule, next_run, realtime_capable
 from huoke.segments.preview import preview_tree

@@ -1,0 +1,260 @@
+"""Journeys at work: customers enter when a trigger arrives on the work queue (an event, a transaction, a
+segment entry or exit), waiting instances resume on the events they wait for or when their timer falls due,
+and goals are recorded. Everything for one item or one batch of timers happens in one transaction, with the
+instances' rows locked on PostgreSQL, so two workers never advance the same instance at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from huoke.journeys.definition import JourneyDefinition, parse_journey
+from huoke.journeys.engine import Advance, Facts, advance, enters, goal_reached, holdout_of, start, triggered
+from huoke.journeys.execution import Context, apply, instance_of
+from huoke.journeys.store import InstanceRow, JourneyRow, JourneyVersionRow
+from huoke.platform.runtime import Runtime
+from huoke.platform.work import Subscriber, Subscriptions, WorkItem
+from huoke.segments.service import customer_facts, is_member
+
+NAME = "journeys.triggers"
+TOPICS = frozenset({"event.*", "transaction.*", "segment.entered", "segment.exited"})
+RUNNING = ("active", "waiting")
+TIMER_BATCH = 500
+INTEREST_SECONDS = 2.0
+_GENERATION = [0]  # bumped when a journey changes state in this process
+
+
+@dataclass(frozen=True)
+class Journey:
+    id: int
+    name: str
+    version: int
+    definition: JourneyDefinition
+
+
+def subscriber(runtime: Runtime, subscriptions: Subscriptions) -> Subscriber:
+    """The work-queue subscriber that enters customers and resumes waiting instances. Items are queued for
+    it only while some journey is active (checked at most every ``INTEREST_SECONDS``, and at once after a
+    journey changes state in this process), so ingestion queues nothing extra otherwise."""
+    interest = _Interest(runtime)
+
+    def handle(session: Session, item: WorkItem, now: datetime) -> None:
+        on_item(Context(runtime, session, subscriptions), item, now)
+
+    return Subscriber(NAME, TOPICS, handle, wants=interest.wants)
+
+
+def journeys_changed() -> None:
+    """Tell this process's subscribers that a journey changed state (the service calls it after commit)."""
+    _GENERATION[0] += 1
+
+
+class _Interest:
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._checked, self._generation, self._any = -INTEREST_SECONDS, -1, False
+        self._lock = threading.Lock()
+
+    def wants(self, topic: str) -> bool:
+        with self._lock:
+            stale = time.monotonic() - self._checked >= INTEREST_SECONDS or self._generation != _GENERATION[0]
+            if stale:
+                self._generation, self._checked = _GENERATION[0], time.monotonic()
+                with self._runtime.uow() as uow:
+                    found = uow.session.scalar(select(JourneyRow.id).where(JourneyRow.state == "active").limit(1))
+                self._any = found is not None
+            return self._any
+
+
+def on_item(ctx: Context, item: WorkItem, now: datetime) -> None:
+    one_id = item.payload.get("one_id")
+    if not isinstance(one_id, str):
+        return
+    arrived = arrival(item)
+    active = active_journeys(ctx.session)
+    if not active and not _has_running(ctx.session, one_id):
+        return
+    profile = customer_facts(ctx.session, ctx.runtime, one_id, now)
+    if profile is None:
+        return
+    facts = Facts(profile=profile, event=arrived)
+    if arrived is not None:
+        _resume_waiting(ctx, one_id, facts, now)
+        _record_goals(ctx, one_id, facts)
+    for journey in active:
+        if _fires(journey.definition, item, facts, now, ctx.runtime):
+            enter(ctx, journey, one_id=one_id, entry_key=f"{journey.id}:{item.key}", facts=facts, now=now)
+
+
+def enter(ctx: Context, journey: Journey, *, one_id: str, entry_key: str, facts: Facts, now: datetime) -> bool:
+    """Enter ONE_ID if the entry rules allow it (once per ENTRY_KEY); the first steps run at once."""
+    session, definition = ctx.session, journey.definition
+    if session.scalar(select(InstanceRow.instance_id).where(InstanceRow.entry_key == entry_key)) is not None:
+        return False
+    running, last = _history(session, journey.id, one_id)
+    suppression = definition.entry.suppression_segment
+    suppressed = bool(suppression and is_member(session, segment=suppression, one_id=one_id))
+    allowed, _ = enters(definition, active_instances=running, last_entered_at=last, in_suppression=suppressed, now=now)
+    if not allowed:
+        return False
+    holdout = holdout_of(journey.name, one_id, definition.entry.holdout_percent)
+    instance = start(definition, instance_id=uuid.uuid4().hex, version=journey.version, one_id=one_id,
+                     entered_at=now, holdout=holdout)  # fmt: skip
+    row = InstanceRow(instance_id=instance.instance_id, journey_id=journey.id, version=journey.version,
+                      one_id=one_id, entry_key=entry_key, status=instance.status, step=instance.step,
+                      visits=0, holdout=holdout, entered_at=now, updated_at=now)  # fmt: skip
+    session.add(row)
+    session.flush()
+    apply(
+        ctx, row, advance(definition, instance, Facts(profile=facts.profile), now, zone=ctx.runtime.settings.zone), now
+    )
+    return True
+
+
+def run_due(runtime: Runtime, subscriptions: Subscriptions, until: datetime) -> int:
+    """Advance every waiting instance of an active journey whose timer falls due by UNTIL, in time order, each
+    at its own wake-up time (for `huoke run --until`) or now (the worker); how many were advanced."""
+    total = 0
+    while True:
+        with runtime.uow() as uow:
+            clock_now = runtime.now()
+            rows = _due(uow.session, until, TIMER_BATCH)
+            ctx = Context(runtime, uow.session, subscriptions)
+            for row, journey in rows:
+                at = max(clock_now, row.wake_at) if row.wake_at else clock_now
+                _advance_row(ctx, row, journey, at, event=None)
+            uow.commit()
+        total += len(rows)
+        if len(rows) < TIMER_BATCH:
+            return total
+
+
+def next_wake(runtime: Runtime, until: datetime) -> datetime | None:
+    """The earliest timer of an active journey due by UNTIL (a `run --until` milestone)."""
+    with runtime.uow() as uow:
+        return uow.session.scalar(
+            select(func.min(InstanceRow.wake_at))
+            .join(JourneyRow, JourneyRow.id == InstanceRow.journey_id)
+            .where(JourneyRow.state == "active", InstanceRow.status == "waiting", InstanceRow.wake_at <= until)
+        )
+
+
+def active_journeys(session: Session) -> list[Journey]:
+    rows = session.scalars(select(JourneyRow).where(JourneyRow.state == "active").order_by(JourneyRow.id))
+    return [Journey(r.id, r.name, r.version, parse_journey(r.definition)) for r in rows]
+
+
+def arrival(item: WorkItem) -> Mapping[str, Any] | None:
+    """The event or transaction an item carries, as the engine reads it (None for segment changes)."""
+    if item.topic.startswith("event."):
+        return {**item.payload, "kind": "event"}
+    if item.topic.startswith("transaction."):
+        return {**item.payload, "kind": "txn"}
+    return None
+
+
+def _fires(definition: JourneyDefinition, item: WorkItem, facts: Facts, now: datetime, runtime: Runtime) -> bool:
+    kind = definition.trigger.kind
+    if kind in ("event", "txn"):
+        return facts.event is not None and triggered(definition, facts, now, zone=runtime.settings.zone)
+    if kind in ("segment_entered", "segment_exited"):
+        wanted = getattr(definition.trigger, kind)
+        return item.topic == f"segment.{kind.removeprefix('segment_')}" and item.payload.get("segment") == wanted
+    return False
+
+
+def _resume_waiting(ctx: Context, one_id: str, facts: Facts, now: datetime) -> None:
+    query = _locked(
+        ctx.session, select(InstanceRow).where(InstanceRow.one_id == one_id, InstanceRow.status == "waiting")
+    )
+    for row in ctx.session.scalars(query).all():
+        journey = _journey_of(ctx.session, row)
+        if journey is not None and _state(ctx.session, row.journey_id) == "active":
+            _advance_row(ctx, row, journey, now, event=facts)
+
+
+def _record_goals(ctx: Context, one_id: str, facts: Facts) -> None:
+    rows = ctx.session.scalars(select(InstanceRow).where(InstanceRow.one_id == one_id, InstanceRow.goal_at.is_(None)))
+    for row in rows.all():
+        journey = _journey_of(ctx.session, row)
+        if journey is not None and goal_reached(journey.definition, instance_of(row, journey.name), facts,
+                                                zone=ctx.runtime.settings.zone):  # fmt: skip
+            row.goal_at = datetime.fromisoformat(str(facts.event["occurred_at"])) if facts.event else None
+
+
+def _advance_row(ctx: Context, row: InstanceRow, journey: Journey, now: datetime, *, event: Facts | None) -> None:
+    profile = event.profile if event else customer_facts(ctx.session, ctx.runtime, row.one_id, now)
+    facts = Facts(profile=profile, event=event.event if event else None)
+    moved: Advance = advance(
+        journey.definition, instance_of(row, journey.name), facts, now, zone=ctx.runtime.settings.zone
+    )
+    apply(ctx, row, moved, now)
+
+
+def _due(session: Session, until: datetime, limit: int) -> list[tuple[InstanceRow, Journey]]:
+    query = (
+        select(InstanceRow)
+        .join(JourneyRow, JourneyRow.id == InstanceRow.journey_id)
+        .where(JourneyRow.state == "active", InstanceRow.status == "waiting", InstanceRow.wake_at <= until)
+        .order_by(InstanceRow.wake_at, InstanceRow.instance_id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=InstanceRow)
+    found = []
+    for row in session.scalars(query).all():
+        journey = _journey_of(session, row)
+        if journey is not None:
+            found.append((row, journey))
+    return found
+
+
+def _journey_of(session: Session, row: InstanceRow) -> Journey | None:
+    """The definition version the instance runs on (kept when the journey is edited)."""
+    journey = session.get(JourneyRow, row.journey_id)
+    if journey is None:
+        return None
+    if row.version == journey.version:
+        return Journey(journey.id, journey.name, journey.version, parse_journey(journey.definition))
+    stored = session.scalars(
+        select(JourneyVersionRow).where(
+            JourneyVersionRow.journey_id == row.journey_id, JourneyVersionRow.version == row.version
+        )
+    ).first()
+    return None if stored is None else Journey(journey.id, journey.name, row.version, parse_journey(stored.definition))
+
+
+def _history(session: Session, journey_id: int, one_id: str) -> tuple[int, datetime | None]:
+    running = session.scalar(
+        select(func.count()).where(
+            InstanceRow.journey_id == journey_id, InstanceRow.one_id == one_id, InstanceRow.status.in_(RUNNING)
+        )
+    )
+    last = session.scalar(
+        select(func.max(InstanceRow.entered_at)).where(
+            InstanceRow.journey_id == journey_id, InstanceRow.one_id == one_id
+        )
+    )
+    return int(running or 0), last
+
+
+def _has_running(session: Session, one_id: str) -> bool:
+    query = select(InstanceRow.instance_id).where(InstanceRow.one_id == one_id, InstanceRow.status.in_(RUNNING))
+    return session.scalar(query.limit(1)) is not None
+
+
+def _state(session: Session, journey_id: int) -> str | None:
+    return session.scalar(select(JourneyRow.state).where(JourneyRow.id == journey_id))
+
+
+def _locked(session: Session, query: Any) -> Any:
+    return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
