@@ -115,6 +115,7 @@ def create_app(settings: Settings) -> FastAPI:
     from huoke.events.api import router as events_router
     from huoke.events.lake_service import history_reader
     from huoke.events.service import Ingestion
+    from huoke.journeys.api import router as journeys_router
     from huoke.messaging.api import inbound_router, public_router
     from huoke.messaging.api import router as messaging_router
     from huoke.messaging.service import contact_history_section
@@ -129,7 +130,9 @@ def create_app(settings: Settings) -> FastAPI:
     except Exception:
         runtime.close()
         raise
-    app = build_api(runtime, [customers_router, events_router, segments_router, tags_router, messaging_router])
+    app = build_api(
+        runtime, [customers_router, events_router, segments_router, tags_router, messaging_router, journeys_router]
+    )
     app.include_router(public_router)  # customers follow links and unsubscribe without an API key
     app.include_router(inbound_router)  # providers authenticate by signature
     app.state.customer_sections = {"tags": tags_section, "messages": contact_history_section}

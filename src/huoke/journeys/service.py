@@ -10,16 +10,20 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from huoke.customers.service import one_ids_by_customer_no
 from huoke.events.service import list_event_types
 from huoke.journeys.definition import JourneyDefinition, parse_journey
-from huoke.journeys.runtime import journeys_changed
-from huoke.journeys.store import InstanceRow, JourneyRow, JourneyVersionRow
+from huoke.journeys.engine import Facts
+from huoke.journeys.execution import Context
+from huoke.journeys.runtime import Journey, enter, journeys_changed
+from huoke.journeys.store import InstanceRow, JourneyRow, JourneyVersionRow, StepLogRow
 from huoke.journeys.validation import check, validate
 from huoke.messaging.service import list_templates
 from huoke.platform.errors import Conflict, InvalidInput, NotFound
 from huoke.platform.runtime import Runtime
 from huoke.platform.store import append_audit
-from huoke.segments.service import known_tags, list_segments
+from huoke.platform.work import Subscriptions
+from huoke.segments.service import customer_facts, known_tags, list_segments
 
 STATES = ("draft", "active", "paused", "stopped")
 # What each command may move a journey from, and to.
@@ -91,6 +95,7 @@ def journey_status(runtime: Runtime, *, name: str) -> dict[str, Any]:
             select(func.count()).where(InstanceRow.journey_id == row.id, InstanceRow.holdout.is_(True))
         )
         name, version, state = row.name, row.version, row.state
+        steps, goals = _step_counts(session, row.id), _goal_counts(session, row.id)
     return {
         "name": name,
         "version": version,
@@ -100,7 +105,61 @@ def journey_status(runtime: Runtime, *, name: str) -> dict[str, Any]:
         "completed": counts.get("completed", 0),
         "exited": counts.get("exited", 0),
         "holdout": int(holdout or 0),
+        "steps": steps,
+        "goal": goals,
     }
+
+
+def _step_counts(session: Session, journey_id: int) -> dict[str, dict[str, int]]:
+    """step → outcome → executions (entered a wait, sent, held out, completed …), from the step log."""
+    rows = session.execute(
+        select(StepLogRow.step, StepLogRow.outcome, func.count())
+        .join(InstanceRow, InstanceRow.instance_id == StepLogRow.instance_id)
+        .where(InstanceRow.journey_id == journey_id)
+        .group_by(StepLogRow.step, StepLogRow.outcome)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for step, outcome, n in rows:
+        counts.setdefault(step, {})[outcome] = int(n)
+    return counts
+
+
+def _goal_counts(session: Session, journey_id: int) -> dict[str, dict[str, int]]:
+    """Entered and converted (goal reached in its window) for the treatment and the holdout group."""
+    rows = session.execute(
+        select(InstanceRow.holdout, func.count(), func.count(InstanceRow.goal_at))
+        .where(InstanceRow.journey_id == journey_id)
+        .group_by(InstanceRow.holdout)
+    )
+    found = {"treatment": {"entered": 0, "converted": 0}, "holdout": {"entered": 0, "converted": 0}}
+    for holdout, entered, converted in rows:
+        found["holdout" if holdout else "treatment"] = {"entered": int(entered), "converted": int(converted)}
+    return found
+
+
+def enter_by_api(
+    runtime: Runtime, subscriptions: Subscriptions, *, name: str, customer_no: str, key: str
+) -> dict[str, Any]:
+    """The API trigger: enter a customer into an active journey whose trigger is `{"api": true}`; the same KEY
+    enters once. Answers whether the customer entered, and the instance."""
+    with runtime.uow() as uow:
+        session, now = uow.session, runtime.now()
+        row = _journey(session, name)
+        definition = parse_journey(row.definition)
+        if row.state != "active" or definition.trigger.kind != "api":
+            raise Conflict(f"journey {name!r} is not an active journey with an api trigger", code="not_api_journey")
+        one_id = one_ids_by_customer_no(session, [customer_no]).get(customer_no)
+        if one_id is None:
+            raise NotFound(f"no customer with customer_no {customer_no}", code="customer_not_found")
+        journey = Journey(row.id, row.name, row.version, definition)
+        profile = customer_facts(session, runtime, one_id, now)
+        ctx = Context(runtime, session, subscriptions)
+        entered = enter(
+            ctx, journey, one_id=one_id, entry_key=f"{row.id}:api:{key}", facts=Facts(profile=profile), now=now
+        )
+        instance = session.scalar(select(InstanceRow.instance_id).where(InstanceRow.entry_key == f"{row.id}:api:{key}"))
+        uow.commit()
+    return {"journey": name, "customer_no": customer_no, "entered": entered, "instance_id": instance}
 
 
 def list_journeys(runtime: Runtime) -> list[dict[str, Any]]:

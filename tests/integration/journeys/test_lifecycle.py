@@ -47,6 +47,8 @@ def test_a_journey_is_a_versioned_draft_until_activated(runtime: Runtime) -> Non
         "completed": 0,
         "exited": 0,
         "holdout": 0,
+        "steps": {},
+        "goal": {"treatment": {"entered": 0, "converted": 0}, "holdout": {"entered": 0, "converted": 0}},
     }
 
 

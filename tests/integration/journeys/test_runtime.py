@@ -116,6 +116,9 @@ def test_a_purchase_ends_the_wait_and_counts_as_the_goal(bank_runtime: Runtime) 
     assert rows[c1][0] == "completed"
     assert rows[c1][1] is not None  # the purchase is the goal
     assert rows[c2] == ("completed", None)
+    status = service.journey_status(bank_runtime, name="wealth_nudge")
+    assert status["goal"]["treatment"] == {"entered": 2, "converted": 1}
+    assert status["steps"]["nudge"] == {"sent": 1}
     assert messages_of(bank_runtime, "C1") == []  # bought: no nudge
     [nudge] = messages_of(bank_runtime, "C2")  # did not buy: nudged after 48 h
     assert nudge["template"] == "fraud_alert"
