@@ -65,6 +65,7 @@ def build_work_queue(runtime: Runtime, dispatcher: LazyDispatcher | None = None)
     """The work queue that `huoke worker`, `huoke serve` and `huoke run --until` deliver from; its periodic
     jobs refresh scheduled segments and send the outbox."""
     from huoke.journeys.runtime import run_due
+    from huoke.journeys.scheduled import run_timed
     from huoke.messaging.runner import LazyDispatcher
     from huoke.segments.refresh import run_scheduled
 
@@ -73,6 +74,7 @@ def build_work_queue(runtime: Runtime, dispatcher: LazyDispatcher | None = None)
     jobs = [
         lambda now: run_scheduled(runtime, subscriptions, now),
         lambda now: run_due(runtime, subscriptions, now),
+        lambda now: run_timed(runtime, subscriptions, now),
         sender.periodic,
     ]
     return WorkQueue(runtime, subscriptions, periodic=jobs)
@@ -88,6 +90,7 @@ def build_dispatcher(runtime: Runtime) -> LazyDispatcher:
 def build_platform(runtime: Runtime) -> Platform:
     """The platform service with every context's due work registered for `huoke run --until`."""
     from huoke.journeys.runtime import next_wake, run_due
+    from huoke.journeys.scheduled import next_timed, run_timed
     from huoke.messaging.runner import next_due
     from huoke.segments.refresh import next_scheduled, run_scheduled
 
@@ -96,8 +99,19 @@ def build_platform(runtime: Runtime) -> Platform:
     scheduled = partial(run_scheduled, runtime, queue.subscriptions)
     return Platform(
         runtime=runtime,
-        due_work=[queue.drain, scheduled, partial(run_due, runtime, queue.subscriptions), dispatcher.drain],
-        milestones=[partial(next_scheduled, runtime), partial(next_due, runtime), partial(next_wake, runtime)],
+        due_work=[
+            queue.drain,
+            scheduled,
+            partial(run_timed, runtime, queue.subscriptions),
+            partial(run_due, runtime, queue.subscriptions),
+            dispatcher.drain,
+        ],
+        milestones=[
+            partial(next_scheduled, runtime),
+            partial(next_due, runtime),
+            partial(next_wake, runtime),
+            partial(next_timed, runtime),
+        ],
     )
 
 

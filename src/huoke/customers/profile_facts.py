@@ -174,3 +174,29 @@ def _merged_units(session: Session, one_ids: list[str]) -> dict[str, list[str]]:
             if survivor is not None:
                 found.setdefault(survivor, []).append(unit)
     return found
+
+
+def attribute_dates(session: Session, attr: str, one_ids: Iterable[str] | None = None) -> dict[str, date]:
+    """ONE_ID → the date held in attribute ATTR (a standard date column such as ``birth_date`` or a custom
+    attribute holding an ISO date), for live profiles that have one; all live profiles unless ONE_IDS."""
+    standard = attr in {"birth_date", "opened_at"}
+    columns = [CustomerRow.one_id, getattr(CustomerRow, attr) if standard else CustomerRow.attributes]
+    query = select(*columns).where(CustomerRow.merged_into.is_(None), CustomerRow.status != "merged")
+    wanted = None if one_ids is None else set(one_ids)
+    found: dict[str, date] = {}
+    for one_id, value in session.execute(query):
+        if wanted is not None and one_id not in wanted:
+            continue
+        day = value if standard else _iso_date((value or {}).get(attr))
+        if isinstance(day, date):
+            found[one_id] = day
+    return found
+
+
+def _iso_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None

@@ -29,7 +29,13 @@ from huoke.customers.observations import (
     resolve_observations,
     units_of_customers,
 )
-from huoke.customers.profile_facts import ProfileRecord, custom_attribute_names, customer_numbers, profile_record
+from huoke.customers.profile_facts import (
+    ProfileRecord,
+    attribute_dates,
+    custom_attribute_names,
+    customer_numbers,
+    profile_record,
+)
 from huoke.customers.resolution import resolve
 from huoke.customers.snapshot import identity_directory, snapshot_tables
 from huoke.customers.snapshot_state import snapshot_fingerprint
@@ -292,6 +298,7 @@ __all__ = [
     "Observed",
     "ProfileRecord",
     "accounts_of",
+    "attribute_dates",
     "consents_of",
     "contact_card",
     "contact_cards",

@@ -27,6 +27,8 @@ class JourneyRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # schedule, date and festival triggers: firings up to this instant have been processed
+    scheduled_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class JourneyVersionRow(Base):

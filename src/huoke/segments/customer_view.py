@@ -44,6 +44,17 @@ def is_member(session: Session, *, segment: str, one_id: str) -> bool:
     return found is not None
 
 
+def member_ids(session: Session, segment: str) -> list[str]:
+    """The profiles in saved segment SEGMENT now (empty for an unknown segment)."""
+    query = (
+        select(SegmentMemberRow.one_id)
+        .join(SegmentRow, SegmentMemberRow.segment_id == SegmentRow.id)
+        .where(SegmentRow.name == segment)
+        .order_by(SegmentMemberRow.one_id)
+    )
+    return list(session.scalars(query))
+
+
 def change_tag(session: Session, *, one_id: str, tag: str, add: bool, at: datetime, by: str) -> bool:
     """Give ONE_ID the manual tag TAG (or take it away); False when nothing changed."""
     held = tag_store.open_pairs(session, [one_id], [tag])

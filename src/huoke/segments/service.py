@@ -27,6 +27,7 @@ from huoke.segments import tag_store
 from huoke.segments.customer_view import change_tag as change_tag  # noqa: PLC0414 - re-exported for journeys
 from huoke.segments.customer_view import customer_facts as customer_facts  # noqa: PLC0414
 from huoke.segments.customer_view import is_member as is_member  # noqa: PLC0414
+from huoke.segments.customer_view import member_ids as member_ids  # noqa: PLC0414
 from huoke.segments.membership import stored_members
 from huoke.segments.model import check_name, check_schedule, next_run, realtime_capable
 from huoke.segments.preview import preview_tree
