@@ -17,7 +17,8 @@ the business time zone. Every instant returned is timezone-aware UTC, like the c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import calendar as calendar_module
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal, NamedTuple
 
@@ -169,3 +170,32 @@ def _aware(instant: datetime, name: str) -> datetime:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise InvalidInput(f"{name} {instant.isoformat()}: has no time zone", code="naive_datetime")
     return instant
+
+
+def solar_fires_for_many(
+    dates: Mapping[str, date], start: datetime, end: datetime, *, offset_days: int = 0, at: time, zone: tzinfo
+) -> list[tuple[datetime, str]]:
+    """``date_fires_between`` (solar) for many keys at once: (instant, key) for every firing in (start, end],
+    in order. Indexes the dates by month-day once, then looks up each local day the window holds."""
+    by_month_day: dict[tuple[int, int], list[tuple[int, str]]] = {}
+    for key, day in dates.items():
+        by_month_day.setdefault((day.month, day.day), []).append((day.year, key))
+    found: list[tuple[datetime, str]] = []
+    for day, instant in _local_days(_aware(start, "start"), _aware(end, "end"), at, zone):
+        target = day - timedelta(days=offset_days)
+        holders = list(by_month_day.get((target.month, target.day), ()))
+        if (target.month, target.day) == (2, 28) and not calendar_module.isleap(target.year):
+            holders += by_month_day.get((2, 29), [])  # a 29 February date falls on the 28th in common years
+        found.extend((instant, key) for year, key in sorted(holders, key=lambda h: h[1]) if year < target.year)
+    return found
+
+
+def _local_days(start: datetime, end: datetime, at: time, zone: tzinfo) -> Iterator[tuple[date, datetime]]:
+    """Each local day whose ``at`` instant lies in (start, end], with that instant."""
+    day = start.astimezone(zone).date() - timedelta(days=1)
+    last = end.astimezone(zone).date() + timedelta(days=1)
+    while day <= last:
+        instant = local_instant(day, at, zone)
+        if start < instant <= end:
+            yield day, instant
+        day += timedelta(days=1)

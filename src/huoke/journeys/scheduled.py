@@ -9,7 +9,7 @@ and a worker that was down fires what it missed. Entry keys name the firing, so 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from croniter import croniter
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huoke.customers.service import attribute_dates
-from huoke.journeys.dates import date_fires_between, festival_fires_between
+from huoke.journeys.dates import date_fires_between, festival_fires_between, local_instant, solar_fires_for_many
 from huoke.journeys.definition import JourneyDefinition, parse_journey
 from huoke.journeys.engine import Facts
 from huoke.journeys.execution import Context
@@ -82,12 +82,7 @@ def _firings(session: Session, definition: JourneyDefinition, start: datetime, u
              zone: Any) -> Iterator[tuple[datetime, str]]:  # fmt: skip
     trigger: Any = definition.trigger
     if trigger.kind == "date":
-        spec = trigger.date
-        candidates = member_ids(session, spec.segment) if spec.segment else None
-        for one_id, day in attribute_dates(session, spec.attr, candidates).items():
-            for fire in date_fires_between(day, start, until, offset_days=spec.offset_days, at=_clock(spec.at),
-                                           calendar=spec.calendar, zone=zone):  # fmt: skip
-                yield fire, one_id
+        yield from _date_firings(session, trigger.date, start, until, zone)
         return
     fires = _group_firings(definition, start, until, zone)
     if fires:
@@ -95,6 +90,34 @@ def _firings(session: Session, definition: JourneyDefinition, start: datetime, u
             session, trigger.schedule.segment if trigger.kind == "schedule" else trigger.festival.segment
         )
         yield from ((fire, one_id) for fire in fires for one_id in members)
+
+
+def _date_firings(
+    session: Session, spec: Any, start: datetime, until: datetime, zone: Any
+) -> Iterator[tuple[datetime, str]]:
+    at = _clock(spec.at)
+    if not _has_day(start, until, at, zone):
+        return  # no local `at` instant in the window: nobody's date can fire
+    candidates = member_ids(session, spec.segment) if spec.segment else None
+    dates = attribute_dates(session, spec.attr, candidates)
+    if spec.calendar == "solar":
+        yield from solar_fires_for_many(dates, start, until, offset_days=spec.offset_days, at=at, zone=zone)
+        return
+    for one_id, day in dates.items():
+        for fire in date_fires_between(
+            day, start, until, offset_days=spec.offset_days, at=at, calendar="lunar", zone=zone
+        ):
+            yield fire, one_id
+
+
+def _has_day(start: datetime, until: datetime, at: time, zone: Any) -> bool:
+    """Whether some local day's `at` falls in (start, until]."""
+    day = start.astimezone(zone).date() - timedelta(days=1)
+    while day <= until.astimezone(zone).date() + timedelta(days=1):
+        if start < local_instant(day, at, zone) <= until:
+            return True
+        day += timedelta(days=1)
+    return False
 
 
 def _group_firings(definition: JourneyDefinition, start: datetime, until: datetime, zone: Any) -> list[datetime]:

@@ -16,6 +16,7 @@ from huoke.journeys.dates import (
     local_instant,
     next_anniversary,
     next_festival,
+    solar_fires_for_many,
 )
 from huoke.platform.calendar import FestivalCalendar, from_lunar, to_lunar
 from huoke.platform.errors import InvalidInput
@@ -301,3 +302,21 @@ def test_solar_firing_keeps_the_month_day(attr: date, after: datetime) -> None:
     assert local.time() == NINE
     if (attr.month, attr.day) != (2, 29):
         assert (local.month, local.day) == (attr.month, attr.day)
+
+
+def test_solar_fires_for_many_agrees_with_one_at_a_time() -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    dates = {
+        "leap": date(2000, 2, 29), "new_year": date(1990, 1, 1), "eve": date(1949, 12, 31),
+        "today": date(2026, 11, 24), "march": date(1985, 3, 1),
+    }  # fmt: skip
+    start, end = datetime(2026, 11, 24, 3, tzinfo=UTC), datetime(2028, 3, 5, tzinfo=UTC)
+    for offset in (0, -3, 10):
+        many = solar_fires_for_many(dates, start, end, offset_days=offset, at=time(9, 30), zone=zone)
+        single = sorted(
+            (instant, key)
+            for key, day in dates.items()
+            for instant in date_fires_between(day, start, end, offset_days=offset, at=time(9, 30), zone=zone)
+        )
+        assert sorted(many) == single
+        assert len(single) >= 7  # every key fires at least once in the 15 months
