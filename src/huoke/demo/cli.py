@@ -16,6 +16,7 @@ from huoke.demo.activity import KINDS as ACTIVITY_KINDS
 from huoke.demo.activity import ActivityFiles, activity_window, generate_activity
 from huoke.demo.generator import GeneratedBank, generate_bank
 from huoke.demo.showcase_activity import load_activity
+from huoke.demo.showcase_journeys import run_journeys
 from huoke.demo.showcase_messages import send_campaigns, templates_dir
 from huoke.demo.showcase_segments import tag_and_segment
 from huoke.platform.console import emit, progress_bar, stderr, user_errors
@@ -39,6 +40,9 @@ def showcase(
     customers: Annotated[int, typer.Option(min=1, help="number of customers")] = 20_000,
     days: Annotated[int, typer.Option(min=0, help="days of activity (events and transactions)")] = 90,
     seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same bank")] = 7,
+    journey_days: Annotated[
+        int, typer.Option(min=0, max=366, help="simulated days the example journeys run forward (0: none)")
+    ] = 90,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="do not start the API afterwards")] = False,
     fresh: Annotated[bool, typer.Option("--fresh", help="start from an empty data dir")] = False,
     as_json: JsonFlag = False,
@@ -51,7 +55,9 @@ def showcase(
         data_dir = factory.runtime().settings.data_dir
         if fresh:
             _wipe(factory, data_dir)
-        result = _run_showcase(factory, customers=customers, days=days, seed=seed, quiet=as_json)
+        result = _run_showcase(
+            factory, customers=customers, days=days, seed=seed, journey_days=journey_days, quiet=as_json
+        )
     emit(result, as_json=as_json, render=_render_summary)
     if not no_serve and not as_json:
         stderr.print(f"API: run `huoke --data-dir {data_dir} serve` to browse it")
@@ -70,7 +76,9 @@ def _wipe(factory: PlatformFactory, data_dir: Path) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
 
 
-def _run_showcase(factory: PlatformFactory, *, customers: int, days: int, seed: int, quiet: bool) -> dict[str, Any]:
+def _run_showcase(
+    factory: PlatformFactory, *, customers: int, days: int, seed: int, journey_days: int, quiet: bool
+) -> dict[str, Any]:
     runtime = factory.runtime()
     today = datetime.now(runtime.settings.zone).date()
     start = datetime.combine(today, time(9, 0), tzinfo=runtime.settings.zone)
@@ -92,6 +100,8 @@ def _run_showcase(factory: PlatformFactory, *, customers: int, days: int, seed: 
     reach = tag_and_segment(runtime, factory.work_queue().subscriptions)
     folder = templates_dir()
     messages = send_campaigns(runtime, factory.platform(), folder) if folder else None
+    flows = folder.parent / "journeys" if folder else None
+    journeys = run_journeys(runtime, factory.platform(), flows, days=journey_days) if flows and journey_days else None
     return {
         "data_dir": str(runtime.settings.data_dir),
         "seed": seed,
@@ -103,6 +113,7 @@ def _run_showcase(factory: PlatformFactory, *, customers: int, days: int, seed: 
         "tags": reach["tags"],
         "segments": reach["segments"],
         "messages": messages,
+        "journeys": journeys,
     }
 
 
@@ -217,6 +228,31 @@ def _render_summary(r: dict[str, Any]) -> None:
     _render_reach(r)
     if r.get("messages"):
         _render_messages(r["messages"])
+    if r.get("journeys"):
+        _render_journeys(r["journeys"])
+
+
+def _render_journeys(j: dict[str, Any]) -> None:
+    table = Table(title=f"journeys over {j['days']} simulated days", title_justify="left")
+    for column in ("journey", "entered", "holdout", "completed", "tasks", "converted (treat / hold)"):
+        table.add_column(column)
+    for name, r in j["journeys"].items():
+        goal = r["goal"]
+        converted = f"{goal['treatment']['converted']}/{goal['treatment']['entered']} · "
+        converted += f"{goal['holdout']['converted']}/{goal['holdout']['entered']}"
+        table.add_row(
+            name, f"{r['entered']:,}", f"{r['holdout']:,}", f"{r['completed']:,}", f"{r['tasks']:,}", converted
+        )
+    stderr.print(table)
+    messages = Table(title="journey messages (channel status/reason)", title_justify="left")
+    for column in ("journey", "outcome", "messages"):
+        messages.add_column(column)
+    for name, outcomes in j["messages"].items():
+        for outcome, n in sorted(outcomes.items(), key=lambda kv: -kv[1]):
+            messages.add_row(name, outcome, f"{n:,}")
+    stderr.print(messages)
+    for name, why in j["refused"].items():
+        stderr.print(f"not activated on the demo bank: {name} — {why}")
 
 
 def _render_messages(m: dict[str, Any]) -> None:

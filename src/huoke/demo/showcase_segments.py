@@ -13,6 +13,9 @@ from huoke.segments import service as segments
 from huoke.segments import tag_service
 from huoke.segments.refresh import refresh_segments
 
+# Weekly (Monday 06:00): the journeys showcase runs 90 simulated days, refreshing them as it goes.
+SHOWCASE_SCHEDULE = "0 6 * * 1"
+
 # A few scenarios of PRODUCT.md; examples/segments/ has them all, with explanations.
 SHOWCASE_SEGMENTS: Mapping[str, dict[str, Any]] = {
     "silver_60_75_deposits": {
@@ -50,7 +53,7 @@ def tag_and_segment(runtime: Runtime, subscriptions: Subscriptions) -> dict[str,
     existing = {s["name"] for s in segments.list_segments(runtime)}
     for name, rule in SHOWCASE_SEGMENTS.items():
         if name not in existing:
-            segments.create_segment(runtime, name=name, rule=rule, schedule="0 6 * * *")
+            segments.create_segment(runtime, name=name, rule=rule, schedule=SHOWCASE_SCHEDULE)
     refreshed = refresh_segments(runtime, subscriptions, names=list(SHOWCASE_SEGMENTS), sync=False)
     return {
         "tags": {"assigned": tags["assigned"], "removed": tags["removed"], "counts": _tag_counts(runtime)},

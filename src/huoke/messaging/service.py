@@ -209,6 +209,15 @@ def outcome_counts(runtime: Runtime) -> list[dict[str, Any]]:
     return [{"template": t, "status": s, "reason": r, "messages": int(n)} for t, s, r, n in rows]
 
 
+def journey_outcomes(runtime: Runtime) -> list[dict[str, Any]]:
+    """Messages journeys queued: per journey, channel, status and reason."""
+    with runtime.uow() as uow:
+        columns = (MessageRow.journey, MessageRow.channel, MessageRow.status, MessageRow.reason)
+        query = select(*columns, func.count()).where(MessageRow.journey.is_not(None)).group_by(*columns)
+        rows = uow.session.execute(query.order_by(MessageRow.journey, MessageRow.channel)).all()
+    return [{"journey": j, "channel": c, "status": s, "reason": r, "messages": int(n)} for j, c, s, r, n in rows]
+
+
 def contact_history_section(runtime: Runtime, one_id: str, *, limit: int = 20) -> list[dict[str, Any]]:
     """The customer's latest messages (contact history) for the 360° view: when, what, and what happened."""
     zone = runtime.settings.zone

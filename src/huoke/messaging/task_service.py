@@ -27,6 +27,7 @@ def list_tasks(
     customer_no: str | None = None,
     status: str | None = None,
     queue: str | None = None,
+    journey: str | None = None,
     limit: int = 200,
 ) -> dict[str, Any]:
     """RM follow-up tasks, earliest due first, filtered by staff member, customer, status or branch queue."""
@@ -41,6 +42,8 @@ def list_tasks(
         query = query.where(TaskRow.status == status)
     if queue:
         query = query.where(TaskRow.queue == queue)
+    if journey:
+        query = query.where(TaskRow.journey == journey)
     with runtime.uow() as uow:
         return {"tasks": [_task_view(row, runtime.settings.zone) for row in uow.session.scalars(query)]}
 
