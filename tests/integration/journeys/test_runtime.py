@@ -149,3 +149,20 @@ def test_stopping_a_journey_stops_its_instances(bank_runtime: Runtime) -> None:
     status = service.journey_status(bank_runtime, name="login_welcome")
     assert (status["active"], status["exited"]) == (0, 1)
     assert task_service.list_tasks(bank_runtime, customer_no="C2")["tasks"] == []
+
+
+def test_an_edited_journey_keeps_running_instances_on_their_version(bank_runtime: Runtime) -> None:
+    activate(bank_runtime, WELCOME)
+    event(bank_runtime, "v1", "C2", "login", 0)
+    run_until(bank_runtime, START + timedelta(minutes=1))
+    edited = WELCOME | {"steps": [WELCOME["steps"][0], {**WELCOME["steps"][1], "next": "done"}, WELCOME["steps"][3]]}
+    assert service.create_journey(bank_runtime, edited, actor="test")["version"] == 2  # no more RM call
+    event(bank_runtime, "v2", "C1", "login", 2)
+
+    run_until(bank_runtime, START + timedelta(days=1, minutes=5))
+
+    with bank_runtime.uow() as uow:
+        versions = {r.one_id: r.version for r in uow.session.scalars(select(InstanceRow)).all()}
+        c1, c2 = (task_service.customer_one_id_in(uow.session, n) for n in ("C1", "C2"))
+    assert versions == {c2: 1, c1: 2}
+    assert [t["customer_no"] for t in task_service.list_tasks(bank_runtime)["tasks"]] == ["C2"]  # only version 1 calls
