@@ -7,10 +7,11 @@ queue delivers at least once) has its effects once: messaging and the work queue
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from huoke.journeys.actions import (
@@ -58,42 +59,68 @@ def instance_of(row: InstanceRow, journey: str) -> Instance:
     )
 
 
+@dataclass
+class Written:
+    """What one advance writes: the instance's new column values and its step-log rows."""
+
+    update: dict[str, Any] = field(default_factory=dict)
+    logs: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The instance an advance belongs to, as its effects need it."""
+
+    instance_id: str
+    one_id: str
+    journey_id: int
+
+
 def apply(ctx: Context, row: InstanceRow, advance: Advance, now: datetime) -> None:
-    """Store the advanced instance and carry out its actions (messages name the journey they come from)."""
+    """Store the advanced instance (an ORM row) and carry out its actions."""
+    written = carry_out(ctx, Owner(row.instance_id, row.one_id, row.journey_id), advance, now)
+    for column, value in written.update.items():
+        setattr(row, column, value)
+    if written.logs:
+        ctx.session.execute(insert(StepLogRow), written.logs)
+
+
+def carry_out(ctx: Context, owner: Owner, advance: Advance, now: datetime) -> Written:
+    """Queue the advance's messages, tasks, tag changes and webhooks; return what to write for the instance
+    (messages name the journey they come from)."""
     instance = advance.instance
-    row.status, row.step, row.wake_at, row.visits = instance.status, instance.step, instance.wake_at, instance.visits
-    row.updated_at = now
-    row.lease_until, row.lease_token = None, None
+    written = Written(
+        update={"status": instance.status, "step": instance.step, "wake_at": instance.wake_at,
+                "visits": instance.visits, "updated_at": now, "lease_until": None, "lease_token": None}
+    )  # fmt: skip
     sends: list[SendRequest] = []
     for action in advance.actions:
-        request = _effect(ctx, row, action, now, advance.instance.journey)
+        request = _effect(ctx, owner, action, now, journey=instance.journey, written=written)
         if request is not None:
             sends.append(request)
     if sends:
         enqueue_in(ctx.session, ctx.runtime, sends, now=now)
+    return written
 
 
-def _effect(ctx: Context, row: InstanceRow, action: Action, now: datetime, journey: str) -> SendRequest | None:
+def _effect(
+    ctx: Context, owner: Owner, action: Action, now: datetime, *, journey: str, written: Written
+) -> SendRequest | None:
     if isinstance(action, SendMessage | CreateTask):
-        return _request(row, action, journey)
+        return _request(owner, action, journey)
     if isinstance(action, ChangeTag):
-        change_tag(
-            ctx.session, one_id=row.one_id, tag=action.tag, add=action.add, at=now, by=f"journey:{row.journey_id}"
-        )
+        change_tag(ctx.session, one_id=owner.one_id, tag=action.tag, add=action.add, at=now,
+                   by=f"journey:{owner.journey_id}")  # fmt: skip
     elif isinstance(action, CallWebhook):
-        payload = {
-            "url": action.url,
-            "instance_id": row.instance_id,
-            "one_id": row.one_id,
-            "journey_id": row.journey_id,
-        }
+        payload = {"url": action.url, "instance_id": owner.instance_id, "one_id": owner.one_id,
+                   "journey_id": owner.journey_id}  # fmt: skip
         enqueue_many(ctx.session, ctx.subscriptions, [Message(WEBHOOK_TOPIC, action.idempotency_key, payload)], now=now)
     else:
-        _record(ctx.session, row, action, now)
+        _record(owner, action, now, written)
     return None
 
 
-def _request(row: InstanceRow, action: SendMessage | CreateTask, journey: str) -> SendRequest:
+def _request(owner: Owner, action: SendMessage | CreateTask, journey: str) -> SendRequest:
     context: dict[str, Any] = {}
     priority = 5
     if isinstance(action, CreateTask):
@@ -101,7 +128,7 @@ def _request(row: InstanceRow, action: SendMessage | CreateTask, journey: str) -
     else:
         priority = action.priority
     return SendRequest(
-        one_id=row.one_id,
+        one_id=owner.one_id,
         template=action.template,
         idempotency_key=action.idempotency_key,
         source="journey",
@@ -111,13 +138,15 @@ def _request(row: InstanceRow, action: SendMessage | CreateTask, journey: str) -
     )
 
 
-def _record(session: Session, row: InstanceRow, action: Action, now: datetime) -> None:
+def _record(owner: Owner, action: Action, now: datetime, written: Written) -> None:
     if isinstance(action, StepLogged):
-        session.add(StepLogRow(instance_id=row.instance_id, at=action.at, step=action.step, kind=action.kind,
-                               outcome=action.outcome))  # fmt: skip
+        written.logs.append(_log(owner, action.at, action.step, action.kind, action.outcome))
     elif isinstance(action, Completed | Exited):
-        row.ended_at = action.at
-        row.end_reason = "completed" if isinstance(action, Completed) else action.reason[:48]
+        written.update["ended_at"] = action.at
+        written.update["end_reason"] = "completed" if isinstance(action, Completed) else action.reason[:48]
     elif isinstance(action, Ignored):
-        session.add(StepLogRow(instance_id=row.instance_id, at=now, step=row.step or "-", kind="ignored",
-                               outcome=action.reason))  # fmt: skip
+        written.logs.append(_log(owner, now, "-", "ignored", action.reason))
+
+
+def _log(owner: Owner, at: datetime, step: str, kind: str, outcome: str) -> dict[str, Any]:
+    return {"instance_id": owner.instance_id, "at": at, "step": step, "kind": kind, "outcome": outcome}

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from huoke.journeys.definition import JourneyDefinition, parse_journey
-from huoke.journeys.engine import Advance, Facts, advance, enters, goal_reached, holdout_of, start, triggered
-from huoke.journeys.execution import Context, apply, instance_of
-from huoke.journeys.store import InstanceRow, JourneyRow, JourneyVersionRow
+from huoke.journeys.definition import BranchStep, JourneyDefinition, parse_journey
+from huoke.journeys.engine import Advance, Facts, Instance, advance, enters, goal_reached, holdout_of, start, triggered
+from huoke.journeys.execution import Context, Owner, Written, apply, carry_out, instance_of
+from huoke.journeys.store import InstanceRow, JourneyRow, JourneyVersionRow, StepLogRow
 from huoke.platform.runtime import Runtime
 from huoke.platform.work import Subscriber, Subscriptions, WorkItem
 from huoke.segments.service import customer_facts, is_member
@@ -39,6 +39,11 @@ class Journey:
     name: str
     version: int
     definition: JourneyDefinition
+
+    @property
+    def branches(self) -> bool:
+        """Whether any step decides on the customer's profile."""
+        return any(isinstance(step, BranchStep) for step in self.definition.steps)
 
 
 def subscriber(runtime: Runtime, subscriptions: Subscriptions) -> Subscriber:
@@ -122,20 +127,35 @@ def enter(ctx: Context, journey: Journey, *, one_id: str, entry_key: str, facts:
 
 def run_due(runtime: Runtime, subscriptions: Subscriptions, until: datetime) -> int:
     """Advance every waiting instance of an active journey whose timer falls due by UNTIL, in time order, each
-    at its own wake-up time (for `huoke run --until`) or now (the worker); how many were advanced."""
+    at its own wake-up time (for `huoke run --until`) or now (the worker); how many were advanced. Batches are
+    read and written in bulk: one statement per batch for the instances and one for their step logs."""
     total = 0
+    known: dict[tuple[int, int], Journey | None] = {}
     while True:
         with runtime.uow() as uow:
             clock_now = runtime.now()
-            rows = _due(uow.session, until, TIMER_BATCH)
             ctx = Context(runtime, uow.session, subscriptions)
-            for row, journey in rows:
-                at = max(clock_now, row.wake_at) if row.wake_at else clock_now
-                _advance_row(ctx, row, journey, at, event=None)
+            due = _due(uow.session, until, TIMER_BATCH, known)
+            updates, logs = [], []
+            for instance, journey_id, journey in due:
+                at = max(clock_now, instance.wake_at) if instance.wake_at else clock_now
+                written = _advance_due(ctx, instance, journey_id, journey, at)
+                updates.append({"instance_id": instance.instance_id, **written.update})
+                logs.extend(written.logs)
+            if updates:
+                uow.session.execute(update(InstanceRow), updates)
+            if logs:
+                uow.session.execute(insert(StepLogRow), logs)
             uow.commit()
-        total += len(rows)
-        if len(rows) < TIMER_BATCH:
+        total += len(due)
+        if len(due) < TIMER_BATCH:
             return total
+
+
+def _advance_due(ctx: Context, instance: Instance, journey_id: int, journey: Journey, at: datetime) -> Written:
+    profile = customer_facts(ctx.session, ctx.runtime, instance.one_id, at) if journey.branches else None
+    moved = advance(journey.definition, instance, Facts(profile=profile), at, zone=ctx.runtime.settings.zone)
+    return carry_out(ctx, Owner(instance.instance_id, instance.one_id, journey_id), moved, at)
 
 
 def next_wake(runtime: Runtime, until: datetime) -> datetime | None:
@@ -192,7 +212,12 @@ def _record_goals(ctx: Context, one_id: str, facts: Facts) -> None:
 
 
 def _advance_row(ctx: Context, row: InstanceRow, journey: Journey, now: datetime, *, event: Facts | None) -> None:
-    profile = event.profile if event else customer_facts(ctx.session, ctx.runtime, row.one_id, now)
+    if event is not None:
+        profile = event.profile
+    elif journey.branches:  # only a branch step reads the profile: timers of other journeys skip loading it
+        profile = customer_facts(ctx.session, ctx.runtime, row.one_id, now)
+    else:
+        profile = None
     facts = Facts(profile=profile, event=event.event if event else None)
     moved: Advance = advance(
         journey.definition, instance_of(row, journey.name), facts, now, zone=ctx.runtime.settings.zone
@@ -200,9 +225,15 @@ def _advance_row(ctx: Context, row: InstanceRow, journey: Journey, now: datetime
     apply(ctx, row, moved, now)
 
 
-def _due(session: Session, until: datetime, limit: int) -> list[tuple[InstanceRow, Journey]]:
+def _due(
+    session: Session, until: datetime, limit: int, known: dict[tuple[int, int], Journey | None]
+) -> list[tuple[Instance, int, Journey]]:
+    """Due waiting instances, oldest timer first, rows locked (SKIP LOCKED) on PostgreSQL."""
+    columns = (InstanceRow.instance_id, InstanceRow.journey_id, InstanceRow.version, InstanceRow.one_id,
+               InstanceRow.step, InstanceRow.wake_at, InstanceRow.entered_at, InstanceRow.holdout,
+               InstanceRow.visits)  # fmt: skip
     query = (
-        select(InstanceRow)
+        select(*columns)
         .join(JourneyRow, JourneyRow.id == InstanceRow.journey_id)
         .where(JourneyRow.state == "active", InstanceRow.status == "waiting", InstanceRow.wake_at <= until)
         .order_by(InstanceRow.wake_at, InstanceRow.instance_id)
@@ -211,26 +242,35 @@ def _due(session: Session, until: datetime, limit: int) -> list[tuple[InstanceRo
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=InstanceRow)
     found = []
-    for row in session.scalars(query).all():
-        journey = _journey_of(session, row)
+    for row in session.execute(query):
+        key = (row.journey_id, row.version)
+        if key not in known:  # each definition version is parsed once per run
+            known[key] = _version(session, row.journey_id, row.version)
+        journey = known[key]
         if journey is not None:
-            found.append((row, journey))
+            instance = Instance(row.instance_id, journey.name, row.version, row.one_id, "waiting", row.step,
+                                row.wake_at, row.entered_at, row.holdout, row.visits)  # fmt: skip
+            found.append((instance, row.journey_id, journey))
     return found
 
 
 def _journey_of(session: Session, row: InstanceRow) -> Journey | None:
     """The definition version the instance runs on (kept when the journey is edited)."""
-    journey = session.get(JourneyRow, row.journey_id)
+    return _version(session, row.journey_id, row.version)
+
+
+def _version(session: Session, journey_id: int, version: int) -> Journey | None:
+    journey = session.get(JourneyRow, journey_id)
     if journey is None:
         return None
-    if row.version == journey.version:
+    if version == journey.version:
         return Journey(journey.id, journey.name, journey.version, parse_journey(journey.definition))
     stored = session.scalars(
         select(JourneyVersionRow).where(
-            JourneyVersionRow.journey_id == row.journey_id, JourneyVersionRow.version == row.version
+            JourneyVersionRow.journey_id == journey_id, JourneyVersionRow.version == version
         )
     ).first()
-    return None if stored is None else Journey(journey.id, journey.name, row.version, parse_journey(stored.definition))
+    return None if stored is None else Journey(journey.id, journey.name, version, parse_journey(stored.definition))
 
 
 def _history(session: Session, journey_id: int, one_id: str) -> tuple[int, datetime | None]:
