@@ -150,8 +150,15 @@ def bench_timers(backend: str, args: argparse.Namespace, folder: Path) -> dict[s
             with create_engine(args.pg_url).begin() as conn:
                 conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     ours_rate, floor_rate = ours / ours_s, floor / floor_s
-    return {"bench": "journey_timers", "backend": backend, "instances": ours, "huoke_per_s": round(ours_rate),
-            "floor_instances": floor, "floor_per_s": round(floor_rate), "ratio": round(ours_rate / floor_rate, 3)}  # fmt: skip
+    return {
+        "bench": "journey_timers",
+        "backend": backend,
+        "instances": ours,
+        "huoke_per_s": round(ours_rate),
+        "floor_instances": floor,
+        "floor_per_s": round(floor_rate),
+        "ratio": round(ours_rate / floor_rate, 3),
+    }
 
 
 def bench_triggers(backend: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
