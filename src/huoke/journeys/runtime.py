@@ -236,7 +236,7 @@ def _due(
         select(*columns)
         .join(JourneyRow, JourneyRow.id == InstanceRow.journey_id)
         .where(JourneyRow.state == "active", InstanceRow.status == "waiting", InstanceRow.wake_at <= until)
-        .order_by(InstanceRow.wake_at, InstanceRow.instance_id)
+        .order_by(InstanceRow.wake_at)  # the (status, wake_at) index gives this order without a sort
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
