@@ -51,9 +51,10 @@ def subscriber(runtime: Runtime, subscriptions: Subscriptions) -> Subscriber:
     it only while some journey is active (checked at most every ``INTEREST_SECONDS``, and at once after a
     journey changes state in this process), so ingestion queues nothing extra otherwise."""
     interest = _Interest(runtime)
+    cache = _ActiveJourneys()
 
     def handle(session: Session, item: WorkItem, now: datetime) -> None:
-        on_item(Context(runtime, session, subscriptions), item, now)
+        on_item(Context(runtime, session, subscriptions), item, now, cache.current(session))
 
     return Subscriber(NAME, TOPICS, handle, wants=interest.wants)
 
@@ -80,24 +81,62 @@ class _Interest:
             return self._any
 
 
-def on_item(ctx: Context, item: WorkItem, now: datetime) -> None:
+class _ActiveJourneys:
+    """The active journeys, parsed again only when one changed (one small query per item)."""
+
+    def __init__(self) -> None:
+        self._stamp: tuple[Any, ...] | None = None
+        self._journeys: list[Journey] = []
+
+    def current(self, session: Session) -> list[Journey]:
+        query = select(func.count(), func.max(JourneyRow.updated_at)).where(JourneyRow.state == "active")
+        stamp = tuple(session.execute(query).one())
+        if stamp != self._stamp:
+            self._journeys, self._stamp = active_journeys(session), stamp
+        return self._journeys
+
+
+def on_item(ctx: Context, item: WorkItem, now: datetime, active: list[Journey] | None = None) -> None:
+    """Resume the customer's waiting instances, record goals, and enter the journeys the item triggers. The
+    customer's profile is read only when a trigger condition, a branch or a waiting instance needs it."""
     one_id = item.payload.get("one_id")
     if not isinstance(one_id, str):
         return
     arrived = arrival(item)
-    active = active_journeys(ctx.session)
-    if not active and not _has_running(ctx.session, one_id):
+    active = active_journeys(ctx.session) if active is None else active
+    candidates = [j for j in active if _may_fire(j.definition, item)]
+    waiting = arrived is not None and _has_waiting(ctx.session, one_id)
+    if not candidates and not waiting and not (arrived and any(j.definition.goal for j in active)):
         return
-    profile = customer_facts(ctx.session, ctx.runtime, one_id, now)
-    if profile is None:
-        return
+    profile = None
+    if waiting or any(j.branches or _has_condition(j.definition) for j in candidates):
+        profile = customer_facts(ctx.session, ctx.runtime, one_id, now)
+        if profile is None:
+            return
     facts = Facts(profile=profile, event=arrived)
-    if arrived is not None:
+    if waiting:
         _resume_waiting(ctx, one_id, facts, now)
-        _record_goals(ctx, one_id, facts)
-    for journey in active:
+    if arrived is not None:
+        _record_goals(ctx, one_id, facts, [j.id for j in active if j.definition.goal])
+    for journey in candidates:
         if _fires(journey.definition, item, facts, now, ctx.runtime):
             enter(ctx, journey, one_id=one_id, entry_key=f"{journey.id}:{item.key}", facts=facts, now=now)
+
+
+def _may_fire(definition: JourneyDefinition, item: WorkItem) -> bool:
+    """A cheap first look: could this item be the journey's trigger at all?"""
+    trigger: Any = definition.trigger
+    if trigger.kind == "event":
+        return bool(item.topic == f"event.{trigger.event.type}")
+    if trigger.kind == "txn":
+        return item.topic.startswith("transaction.")
+    if trigger.kind in ("segment_entered", "segment_exited"):
+        return item.topic.startswith("segment.")
+    return False
+
+
+def _has_condition(definition: JourneyDefinition) -> bool:
+    return getattr(definition.trigger, "condition", None) is not None
 
 
 def enter(ctx: Context, journey: Journey, *, one_id: str, entry_key: str, facts: Facts, now: datetime) -> bool:
@@ -202,8 +241,14 @@ def _resume_waiting(ctx: Context, one_id: str, facts: Facts, now: datetime) -> N
             _advance_row(ctx, row, journey, now, event=facts)
 
 
-def _record_goals(ctx: Context, one_id: str, facts: Facts) -> None:
-    rows = ctx.session.scalars(select(InstanceRow).where(InstanceRow.one_id == one_id, InstanceRow.goal_at.is_(None)))
+def _record_goals(ctx: Context, one_id: str, facts: Facts, journey_ids: list[int]) -> None:
+    if not journey_ids:
+        return
+    rows = ctx.session.scalars(
+        select(InstanceRow).where(
+            InstanceRow.one_id == one_id, InstanceRow.goal_at.is_(None), InstanceRow.journey_id.in_(journey_ids)
+        )
+    )
     for row in rows.all():
         journey = _journey_of(ctx.session, row)
         if journey is not None and goal_reached(journey.definition, instance_of(row, journey.name), facts,
@@ -287,8 +332,8 @@ def _history(session: Session, journey_id: int, one_id: str) -> tuple[int, datet
     return int(running or 0), last
 
 
-def _has_running(session: Session, one_id: str) -> bool:
-    query = select(InstanceRow.instance_id).where(InstanceRow.one_id == one_id, InstanceRow.status.in_(RUNNING))
+def _has_waiting(session: Session, one_id: str) -> bool:
+    query = select(InstanceRow.instance_id).where(InstanceRow.one_id == one_id, InstanceRow.status == "waiting")
     return session.scalar(query.limit(1)) is not None
 
 
