@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ from huoke.customers.import_service import import_file
 from huoke.messaging import service
 from huoke.messaging.store import AttemptRow, MessageRow
 from huoke.platform.runtime import Runtime, build_runtime
-from tests.conftest import _pg_schema_url, make_settings
+from tests.conftest import make_settings
 from tests.integration.customers import bank_files as bank
 from tests.integration.messaging.bank import CONSENTS, TEMPLATES
 from tests.support.providers import SmsGatewayServer
@@ -35,16 +34,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET = "reliability-secret"  # noqa: S105 - the local gateway's throwaway secret
 MESSAGES, KILLS, LEASE_SECONDS = 1200, 5, 5
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, pg_base_url: str | None) -> Iterator[str | None]:
-    if request.param == "sqlite":
-        yield None
-        return
-    if pg_base_url is None:
-        pytest.skip("PostgreSQL not configured; CI runs this")
-    yield from _pg_schema_url(pg_base_url)
 
 
 def _store(tmp: Path, url: str | None, gateway: str) -> Runtime:
@@ -93,14 +82,14 @@ def _in_flight(runtime: Runtime) -> int:
     return sum(reason == "sending" for reason in rows)
 
 
-def test_sigkill_at_random_moments_loses_and_doubles_no_message(tmp_path: Path, store_url: str | None) -> None:
+def test_sigkill_at_random_moments_loses_and_doubles_no_message(tmp_path: Path, database_url: str | None) -> None:
     rng = random.Random(20261124)
     with SmsGatewayServer(SECRET.encode(), delay_ms=3) as gateway:
-        runtime = _store(tmp_path, store_url, gateway.url)
+        runtime = _store(tmp_path, database_url, gateway.url)
         try:
             interrupted = 0
             for _ in range(KILLS):
-                process = _dispatcher(tmp_path, store_url)
+                process = _dispatcher(tmp_path, database_url)
                 time.sleep(rng.uniform(1.5, 3.0))  # start-up, then some batches, then a kill mid-flight
                 process.send_signal(signal.SIGKILL)
                 process.wait(timeout=30)
@@ -109,7 +98,7 @@ def test_sigkill_at_random_moments_loses_and_doubles_no_message(tmp_path: Path, 
             time.sleep(LEASE_SECONDS + 1)  # the killed dispatchers' leases end
             deadline = time.monotonic() + 120
             while _statuses(runtime).get("sent", 0) < MESSAGES and time.monotonic() < deadline:
-                finisher = _dispatcher(tmp_path, store_url, once=True)
+                finisher = _dispatcher(tmp_path, database_url, once=True)
                 _, err = finisher.communicate(timeout=120)
                 assert finisher.returncode == 0, err.decode()[-2000:]
 

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from huoke.journeys.store import InstanceRow, StepLogRow
 from huoke.messaging import service as messaging
 from huoke.messaging.store import MessageRow
 from huoke.platform.runtime import Runtime, build_runtime
-from tests.conftest import START, _pg_schema_url, make_settings
+from tests.conftest import START, make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOMERS, LOGINS_EACH, KILLS = 1000, 3, 4
@@ -50,16 +49,6 @@ JOURNEY = {
     ],
 }
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, pg_base_url: str | None) -> Iterator[str | None]:
-    if request.param == "sqlite":
-        yield None
-        return
-    if pg_base_url is None:
-        pytest.skip("PostgreSQL not configured; CI runs this")
-    yield from _pg_schema_url(pg_base_url)
 
 
 def _store(tmp: Path, url: str | None) -> Runtime:
@@ -97,20 +86,20 @@ def _run_until(tmp: Path, url: str | None) -> subprocess.Popen[bytes]:
 
 
 def test_sigkill_while_instances_advance_runs_no_step_twice_and_skips_none(
-    tmp_path: Path, store_url: str | None
+    tmp_path: Path, database_url: str | None
 ) -> None:
-    runtime = _store(tmp_path, store_url)
+    runtime = _store(tmp_path, database_url)
     rng = random.Random(7)
     try:
         for _ in range(KILLS):
-            process = _run_until(tmp_path, store_url)
+            process = _run_until(tmp_path, database_url)
             time.sleep(rng.uniform(3.0, 6.0))
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=30)
         with runtime.uow() as uow:
             completed = uow.session.scalar(select(func.count()).where(InstanceRow.status == "completed"))
         assert completed != CUSTOMERS * LOGINS_EACH, "the kills left nothing to finish: the test proved nothing"
-        finisher = _run_until(tmp_path, store_url)
+        finisher = _run_until(tmp_path, database_url)
         _, err = finisher.communicate(timeout=600)
         assert finisher.returncode == 0, err.decode()[-2000:]
 
