@@ -2,7 +2,8 @@
 transaction, counts and debit/credit totals), which segments read for recency and frequency.
 
 Runs in the worker's transaction with the item's completion, so each event or transaction counts exactly once.
-One upsert per item keeps concurrent workers safe on both PostgreSQL and SQLite.
+One upsert per unit (per item, or per unit of a delivered batch) keeps concurrent workers safe on both
+PostgreSQL and SQLite.
 """
 
 from __future__ import annotations
@@ -26,15 +27,30 @@ TOPICS = frozenset(
 
 
 def subscriber() -> Subscriber:
-    return Subscriber(NAME, TOPICS, record_activity)
+    return Subscriber(NAME, TOPICS, record_activity, handle_batch=record_activities)
 
 
 def record_activity(session: Session, item: WorkItem, now: datetime) -> None:
     """Fold one delivered event or transaction into its unit's activity figures."""
+    _upsert(session, [_figures(item, now)])
+
+
+def record_activities(session: Session, items: list[WorkItem], now: datetime) -> None:
+    """``record_activity`` for a batch: the items are folded per unit first, then one upsert per unit, in
+    ONE_ID order (so concurrent workers lock rows in the same order)."""
+    folded: dict[str, dict[str, Any]] = {}
+    for item in items:
+        figures = _figures(item, now)
+        known = folded.get(figures["one_id"])
+        folded[figures["one_id"]] = figures if known is None else _fold(known, figures)
+    _upsert(session, [folded[one_id] for one_id in sorted(folded)])
+
+
+def _figures(item: WorkItem, now: datetime) -> dict[str, Any]:
     payload = item.payload
     at = datetime.fromisoformat(payload["occurred_at"])
     is_txn = item.topic.startswith("transaction.")
-    values = {
+    return {
         "one_id": payload["one_id"],
         "first_seen_at": at,
         "last_seen_at": at,
@@ -46,8 +62,28 @@ def record_activity(session: Session, item: WorkItem, now: datetime) -> None:
         "credit_fen_total": _fen(payload, "credit"),
         "updated_at": now,
     }
+
+
+def _fold(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Two sets of figures of one unit as one, the way the upsert combines them."""
+    return {
+        "one_id": old["one_id"],
+        "first_seen_at": min(old["first_seen_at"], new["first_seen_at"]),
+        "last_seen_at": max(old["last_seen_at"], new["last_seen_at"]),
+        "last_login_at": _latest(old["last_login_at"], new["last_login_at"]),
+        "last_txn_at": _latest(old["last_txn_at"], new["last_txn_at"]),
+        **{key: old[key] + new[key] for key in ("events_total", "txns_total", "debit_fen_total", "credit_fen_total")},
+        "updated_at": new["updated_at"],
+    }
+
+
+def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
     make = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = make(ActivityRow).values(**values)
+    statement = make(ActivityRow)
     new = statement.excluded
     table = ActivityRow.__table__.c
     statement = statement.on_conflict_do_update(
@@ -64,7 +100,7 @@ def record_activity(session: Session, item: WorkItem, now: datetime) -> None:
             "updated_at": new.updated_at,
         },
     )
-    session.execute(statement)
+    session.execute(statement, rows)
 
 
 def _fen(payload: dict[str, Any], direction: str) -> int:

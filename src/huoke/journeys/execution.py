@@ -85,21 +85,26 @@ def apply(ctx: Context, row: InstanceRow, advance: Advance, now: datetime) -> No
         ctx.session.execute(insert(StepLogRow), written.logs)
 
 
-def carry_out(ctx: Context, owner: Owner, advance: Advance, now: datetime) -> Written:
+def carry_out(
+    ctx: Context, owner: Owner, advance: Advance, now: datetime, *, sends: list[SendRequest] | None = None
+) -> Written:
     """Queue the advance's messages, tasks, tag changes and webhooks; return what to write for the instance
-    (messages name the journey they come from)."""
+    (messages name the journey they come from). With SENDS, messages and tasks are added to it for the caller
+    to queue together with others, instead of being queued here."""
     instance = advance.instance
     written = Written(
         update={"status": instance.status, "step": instance.step, "wake_at": instance.wake_at,
                 "visits": instance.visits, "updated_at": now, "lease_until": None, "lease_token": None}
     )  # fmt: skip
-    sends: list[SendRequest] = []
+    requests: list[SendRequest] = []
     for action in advance.actions:
         request = _effect(ctx, owner, action, now, journey=instance.journey, written=written)
         if request is not None:
-            sends.append(request)
-    if sends:
-        enqueue_in(ctx.session, ctx.runtime, sends, now=now)
+            requests.append(request)
+    if sends is not None:
+        sends.extend(requests)
+    elif requests:
+        enqueue_in(ctx.session, ctx.runtime, requests, now=now)
     return written
 
 

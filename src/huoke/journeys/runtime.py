@@ -9,18 +9,21 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from huoke.journeys.definition import BranchStep, JourneyDefinition, parse_journey
 from huoke.journeys.engine import Advance, Facts, Instance, advance, enters, goal_reached, holdout_of, start, triggered
 from huoke.journeys.execution import Context, Owner, Written, apply, carry_out, instance_of
 from huoke.journeys.store import InstanceRow, JourneyRow, JourneyVersionRow, StepLogRow
+from huoke.messaging.service import SendRequest, enqueue_in
+from huoke.platform.db import key_in
 from huoke.platform.runtime import Runtime
 from huoke.platform.work import Subscriber, Subscriptions, WorkItem
 from huoke.segments.service import customer_facts, is_member
@@ -56,7 +59,10 @@ def subscriber(runtime: Runtime, subscriptions: Subscriptions) -> Subscriber:
     def handle(session: Session, item: WorkItem, now: datetime) -> None:
         on_item(Context(runtime, session, subscriptions), item, now, cache.current(session))
 
-    return Subscriber(NAME, TOPICS, handle, wants=interest.wants)
+    def handle_batch(session: Session, items: list[WorkItem], now: datetime) -> None:
+        on_items(Context(runtime, session, subscriptions), items, now, cache.current(session))
+
+    return Subscriber(NAME, TOPICS, handle, wants=interest.wants, handle_batch=handle_batch)
 
 
 def journeys_changed() -> None:
@@ -121,6 +127,112 @@ def on_item(ctx: Context, item: WorkItem, now: datetime, active: list[Journey] |
     for journey in candidates:
         if _fires(journey.definition, item, facts, now, ctx.runtime):
             enter(ctx, journey, one_id=one_id, entry_key=f"{journey.id}:{item.key}", facts=facts, now=now)
+
+
+def on_items(ctx: Context, items: list[WorkItem], now: datetime, active: list[Journey]) -> None:
+    """``on_item`` for a delivered batch, with the same effects. Items that can only enter journeys — their
+    customer has no waiting instance and no open goal, appears once in the batch, and no trigger condition or
+    branch needs the profile — enter together (a few statements for the whole batch); the others are handled
+    one by one. Customers are independent of each other, so the order between the two groups does not matter."""
+    plans = [(item, one_id, [j for j in active if _may_fire(j.definition, item)])
+             for item in items if isinstance(one_id := item.payload.get("one_id"), str)]  # fmt: skip
+    seen = Counter(one_id for _, one_id, _ in plans)
+    busy = _busy(ctx.session, sorted(seen), [j.id for j in active if j.definition.goal])
+    quick: list[tuple[WorkItem, str, list[Journey]]] = []
+    for item, one_id, candidates in plans:
+        if seen[one_id] > 1 or one_id in busy or any(j.branches or _has_condition(j.definition) for j in candidates):
+            on_item(ctx, item, now, active)
+        elif candidates:
+            quick.append((item, one_id, candidates))
+    if quick:
+        _enter_many(ctx, quick, now)
+
+
+def _busy(session: Session, one_ids: list[str], goal_journeys: list[int]) -> set[str]:
+    """Of ONE_IDS, those with a waiting instance or an instance whose goal is still open."""
+    if not one_ids:
+        return set()
+    dialect = session.get_bind().dialect.name
+    customer = key_in(InstanceRow.one_id, one_ids, dialect)
+    found = set(session.scalars(select(InstanceRow.one_id).where(customer, InstanceRow.status == "waiting")))
+    if goal_journeys:
+        open_goal = select(InstanceRow.one_id).where(
+            customer, InstanceRow.goal_at.is_(None), InstanceRow.journey_id.in_(goal_journeys)
+        )
+        found |= set(session.scalars(open_goal))
+    return found
+
+
+def _enter_many(ctx: Context, quick: list[tuple[WorkItem, str, list[Journey]]], now: datetime) -> None:
+    """Enter each (item, customer) into the journeys it triggers, as ``enter`` would one at a time: the entry
+    keys, entry histories and messages of the whole batch are read and written in bulk."""
+    session = ctx.session
+    firing = [
+        (item, one_id, journey)
+        for item, one_id, candidates in quick
+        for journey in candidates
+        if _fires(journey.definition, item, Facts(profile=None, event=arrival(item)), now, ctx.runtime)
+    ]
+    if not firing:
+        return
+    dialect = session.get_bind().dialect.name
+    keys = [f"{journey.id}:{item.key}" for item, _, journey in firing]
+    taken = set(session.scalars(select(InstanceRow.entry_key).where(key_in(InstanceRow.entry_key, keys, dialect))))
+    histories = _histories(session, sorted({one_id for _, one_id, _ in firing}), sorted({j.id for _, _, j in firing}))
+    rows: list[dict[str, Any]] = []
+    logs: list[dict[str, Any]] = []
+    sends: list[SendRequest] = []
+    for (_, one_id, journey), entry_key in zip(firing, keys, strict=True):
+        history = histories.get((journey.id, one_id), (0, None))
+        if entry_key not in taken and _may_enter(ctx, journey, one_id, history, now):
+            row, written = _started(ctx, journey, one_id, entry_key, now=now, sends=sends)
+            rows.append(row)
+            logs.extend(written.logs)
+    if rows:
+        session.execute(insert(InstanceRow), rows)
+    if logs:
+        session.execute(insert(StepLogRow), logs)
+    if sends:
+        enqueue_in(session, ctx.runtime, sends, now=now)
+
+
+def _may_enter(ctx: Context, journey: Journey, one_id: str, history: tuple[int, Any], now: datetime) -> bool:
+    definition = journey.definition
+    suppression = definition.entry.suppression_segment
+    suppressed = bool(suppression and is_member(ctx.session, segment=suppression, one_id=one_id))
+    running, last = history
+    allowed, _ = enters(definition, active_instances=running, last_entered_at=last, in_suppression=suppressed, now=now)
+    return allowed
+
+
+def _started(
+    ctx: Context, journey: Journey, one_id: str, entry_key: str, *, now: datetime, sends: list[SendRequest]
+) -> tuple[dict[str, Any], Written]:
+    """A new instance run up to its first wait or end: its row, and what it wrote (messages go to SENDS)."""
+    definition = journey.definition
+    holdout = holdout_of(journey.name, one_id, definition.entry.holdout_percent)
+    instance = start(definition, instance_id=uuid.uuid4().hex, version=journey.version, one_id=one_id,
+                     entered_at=now, holdout=holdout)  # fmt: skip
+    moved = advance(definition, instance, Facts(profile=None), now, zone=ctx.runtime.settings.zone)
+    written = carry_out(ctx, Owner(instance.instance_id, one_id, journey.id), moved, now, sends=sends)
+    row = {"instance_id": instance.instance_id, "journey_id": journey.id, "version": journey.version,
+           "one_id": one_id, "entry_key": entry_key, "holdout": holdout, "entered_at": now, "ended_at": None,
+           "end_reason": None, **written.update}  # fmt: skip
+    return row, written
+
+
+def _histories(session: Session, one_ids: list[str], journey_ids: list[int]) -> dict[tuple[int, str], tuple[int, Any]]:
+    """Per (journey, customer): instances still running and the last entry time (``_history`` in bulk)."""
+    running = func.sum(case((InstanceRow.status.in_(RUNNING), 1), else_=0))
+    query = (
+        select(InstanceRow.journey_id, InstanceRow.one_id, running, func.max(InstanceRow.entered_at))
+        .where(
+            InstanceRow.journey_id.in_(journey_ids),
+            key_in(InstanceRow.one_id, one_ids, session.get_bind().dialect.name),
+        )
+        .group_by(InstanceRow.journey_id, InstanceRow.one_id)
+    )
+    return {(j, o): (int(count or 0), last) for j, o, count, last in session.execute(query)}
 
 
 def _may_fire(definition: JourneyDefinition, item: WorkItem) -> bool:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
 
 from huoke.platform.clock import Clock
 from huoke.platform.clockstate import load_clock
 from huoke.platform.crypto import PiiCipher
 from huoke.platform.db import SessionFactory, UnitOfWork, make_engine, make_session_factory
 from huoke.platform.settings import Settings
+from huoke.platform.work import QUEUED
 
 
 @dataclass
@@ -22,6 +25,9 @@ class Runtime:
     engine: Engine
     sessions: SessionFactory
     _cipher: PiiCipher | None = field(default=None, repr=False)
+    # Set when a transaction of this process that queued work commits: idle workers wake at once instead of
+    # at their next poll (workers in other processes still poll).
+    work_arrived: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
@@ -49,4 +55,11 @@ def build_runtime(settings: Settings) -> Runtime:
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database, echo=settings.sql_echo)
-    return Runtime(settings=settings, engine=engine, sessions=make_session_factory(engine))
+    runtime = Runtime(settings=settings, engine=engine, sessions=make_session_factory(engine))
+
+    def wake_workers(session: Session) -> None:
+        if session.info.pop(QUEUED, False):
+            runtime.work_arrived.set()
+
+    event.listen(runtime.sessions, "after_commit", wake_workers)
+    return runtime

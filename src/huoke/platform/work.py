@@ -26,6 +26,7 @@ ERROR_MAX = 1000
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
 _EARLIEST = "huoke.work.earliest"  # session.info: the earliest due time enqueued in this transaction
+QUEUED = "huoke.work.queued"  # session.info: this transaction queued work (wakes idle workers on commit)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class WorkItem:
 
 
 Handler = Callable[[Session, WorkItem, datetime], None]
+# Handles several items of one subscriber at once, with the same effects as ``Handler`` on each in order.
+BatchHandler = Callable[[Session, list[WorkItem], datetime], None]
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,9 @@ class Subscriber:
     handle: Handler
     # Narrows ``topics`` at enqueue time (e.g. to what a context currently cares about); None takes them all.
     wants: Callable[[str], bool] | None = None
+    # Optional: the items of one delivery batch in one call (fewer statements); must match ``handle`` item by
+    # item, because a failing batch is run again one item at a time through ``handle``.
+    handle_batch: BatchHandler | None = None
 
     def __post_init__(self) -> None:
         if not self.name or len(self.name) > NAME_MAX:
@@ -147,6 +153,7 @@ def enqueue_many(session: Session, subscriptions: Subscriptions, messages: Itera
     earliest = min(row["available_at"] for row in rows)
     known = session.info.get(_EARLIEST)
     session.info[_EARLIEST] = earliest if known is None else min(known, earliest)
+    session.info[QUEUED] = True
     return insert_items(session, rows)
 
 

@@ -24,8 +24,19 @@ from sqlalchemy.orm import Session
 
 from huoke.platform import work_store as store
 from huoke.platform.runtime import Runtime
-from huoke.platform.work import Handler, Subscriptions, WorkItem, backoff_seconds, error_text, take_earliest_enqueued
+from huoke.platform.work import (
+    BatchHandler,
+    Handler,
+    Subscriptions,
+    WorkItem,
+    backoff_seconds,
+    error_text,
+    take_earliest_enqueued,
+)
 
+# After work, an empty queue is looked at again this soon, then at doubling pauses up to worker_poll_seconds:
+# a busy stream of events is picked up within milliseconds, an idle queue costs a look per poll interval.
+FIRST_IDLE_WAIT = 0.005
 # Work a worker runs between batches, given the clock's now; returns how much it did.
 Periodic = Callable[[datetime], int]
 log = logging.getLogger("huoke.work")
@@ -121,7 +132,9 @@ class WorkQueue:
         """Deliver due work until STOP is set, polling every ``worker_poll_seconds`` when idle."""
         total = Tally()
         log.info("worker %s started", self.worker_id)
+        arrived, idle = self.runtime.work_arrived, FIRST_IDLE_WAIT
         while not stop.is_set():
+            arrived.clear()  # work committed from here on wakes the idle wait below at once
             try:
                 tally = self.run_once(stop)
             except SQLAlchemyError as exc:  # the store is unreachable or busy: wait and try again
@@ -130,8 +143,11 @@ class WorkQueue:
                 continue
             total.add(tally)
             ran = self.run_periodic()
-            if tally.processed == 0 and ran == 0:
-                stop.wait(self.poll_seconds)
+            if tally.processed or ran:
+                idle = FIRST_IDLE_WAIT
+            else:  # look again soon after recent work, then less often, up to every poll_seconds
+                arrived.wait(idle)
+                idle = min(idle * 2, self.poll_seconds)
         log.info("worker %s stopped after %d deliveries", self.worker_id, total.processed)
         return total
 
@@ -210,6 +226,8 @@ class WorkQueue:
             held = store.hold(uow.session, [i.id for i in items], worker=self.worker_id, lease_until=now + self.lease)
             batch = _Batch(uow.session, failed)
             pending = [item for item in items if item.id in held]
+            if failed is None and not in_time_order:
+                pending = self._deliver_grouped(batch, pending, now, stop)
             while pending:
                 if stop is not None and stop.is_set():
                     break
@@ -223,6 +241,39 @@ class WorkQueue:
             store.mark_done(uow.session, batch.finished)
             uow.commit()
         return batch.tally
+
+    def _deliver_grouped(
+        self, batch: _Batch, pending: list[WorkItem], now: datetime, stop: threading.Event | None
+    ) -> list[WorkItem]:
+        """Hand each batch-capable subscriber its items in one call (in claim order); the items left for
+        one-by-one delivery (other subscribers, and those to park)."""
+        groups: dict[str, tuple[BatchHandler, list[WorkItem]]] = {}
+        rest: list[WorkItem] = []
+        for item in pending:
+            subscriber = self.subscriptions.get(item.subscriber)
+            if (
+                subscriber is not None
+                and subscriber.handle_batch is not None
+                and subscriber.takes(item.topic)
+                and item.attempts <= self.max_attempts
+            ):
+                groups.setdefault(item.subscriber, (subscriber.handle_batch, []))[1].append(item)
+            else:
+                rest.append(item)
+        names = list(groups)
+        for index, name in enumerate(names):
+            if stop is not None and stop.is_set():
+                return rest + [item for later in names[index:] for item in groups[later][1]]
+            handle_batch, group = groups[name]
+            at = max(now, *(item.available_at for item in group))
+            try:
+                handle_batch(batch.session, group, at)
+            except Exception as exc:  # roll the whole batch back and run it again with savepoints, item by item
+                raise _FirstFailure(None, error_text(exc)) from exc
+            batch.finished.extend((item.id, at) for item in group)
+            batch.tally.done += len(group)
+        take_earliest_enqueued(batch.session)
+        return rest
 
     def _deliver_one(self, batch: _Batch, item: WorkItem, at: datetime) -> datetime | None:
         """Deliver ITEM at AT; the earliest due time it scheduled (a retry or new work), if any."""
@@ -299,6 +350,7 @@ class BackgroundWorker:
     def stop(self, timeout: float = 30.0) -> bool:
         """Ask the loop to finish its current item and wait for it; False if it is still busy after TIMEOUT."""
         self.stopping.set()
+        self._queue.runtime.work_arrived.set()  # end an idle wait at once
         if self._thread.is_alive():
             self._thread.join(timeout)
         return not self._thread.is_alive()
