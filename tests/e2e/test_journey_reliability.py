@@ -1,6 +1,6 @@
-"""Journeys under SIGKILL: `huoke run --until` advances 3,000 instances through two timed steps and is killed
-at random moments; after restarts every instance has completed, no step ran twice or was skipped, and each
-message step queued exactly one message.
+"""Journeys under SIGKILL: `huoke run --until` advances 3,000 instances (100,000+ when asked, see CUSTOMERS)
+through two timed steps and is killed at random moments; after restarts every instance has completed, no step
+ran twice or was skipped, and each message step queued exactly one message.
 
 Each advance stores the instance, its step log and its messages in one transaction, so a kill leaves either
 all of a step or none of it; the rerun picks up from the timers and queued work that survived.
@@ -32,7 +32,9 @@ from huoke.platform.runtime import Runtime, build_runtime
 from tests.conftest import START, make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-CUSTOMERS, LOGINS_EACH, KILLS = 1000, 3, 4
+# 3,000 instances by default; HUOKE_RELIABILITY_CUSTOMERS=34000 runs the issue's full 100,000+ (see RESULTS.md).
+CUSTOMERS = int(os.environ.get("HUOKE_RELIABILITY_CUSTOMERS", "1000"))
+LOGINS_EACH, KILLS = 3, 4
 ALERT = {"name": "login_alert", "channel": "sms", "purpose": "risk", "signature": "活客银行",
          "body": "{{ customer.honorific }}，您的账户刚刚登录。"}  # fmt: skip
 FOLLOW = ALERT | {"name": "login_follow", "body": "{{ customer.honorific }}，请确认最近的登录。"}
@@ -100,7 +102,7 @@ def test_sigkill_while_instances_advance_runs_no_step_twice_and_skips_none(
             completed = uow.session.scalar(select(func.count()).where(InstanceRow.status == "completed"))
         assert completed != CUSTOMERS * LOGINS_EACH, "the kills left nothing to finish: the test proved nothing"
         finisher = _run_until(tmp_path, database_url)
-        _, err = finisher.communicate(timeout=600)
+        _, err = finisher.communicate(timeout=max(600, CUSTOMERS // 20))
         assert finisher.returncode == 0, err.decode()[-2000:]
 
         expected = CUSTOMERS * LOGINS_EACH

@@ -278,8 +278,9 @@ def enter(ctx: Context, journey: Journey, *, one_id: str, entry_key: str, facts:
 
 def run_due(runtime: Runtime, subscriptions: Subscriptions, until: datetime) -> int:
     """Advance every waiting instance of an active journey whose timer falls due by UNTIL, in time order, each
-    at its own wake-up time (for `huoke run --until`) or now (the worker); how many were advanced. Batches are
-    read and written in bulk: one statement per batch for the instances and one for their step logs."""
+        at its own wake-up time (for `huoke run --until`) or now (the worker); how many were advanced. Batches are
+        read and written in bulk: one statement per batch for the instances and one for their step logs, and the
+    batch's messages are queued together."""
     total = 0
     known: dict[tuple[int, int], Journey | None] = {}
     while True:
@@ -288,25 +289,31 @@ def run_due(runtime: Runtime, subscriptions: Subscriptions, until: datetime) -> 
             ctx = Context(runtime, uow.session, subscriptions)
             due = _due(uow.session, until, TIMER_BATCH, known)
             updates, logs = [], []
+            sends: dict[datetime, list[SendRequest]] = {}
             for instance, journey_id, journey in due:
                 at = max(clock_now, instance.wake_at) if instance.wake_at else clock_now
-                written = _advance_due(ctx, instance, journey_id, journey, at)
+                written = _advance_due(ctx, instance, journey_id, journey, at, sends=sends.setdefault(at, []))
                 updates.append({"instance_id": instance.instance_id, **written.update})
                 logs.extend(written.logs)
             if updates:
                 uow.session.execute(update(InstanceRow), updates)
             if logs:
                 uow.session.execute(insert(StepLogRow), logs)
+            for at, requests in sends.items():  # messages of the batch queued together, per moment
+                if requests:
+                    enqueue_in(uow.session, runtime, requests, now=at)
             uow.commit()
         total += len(due)
         if len(due) < TIMER_BATCH:
             return total
 
 
-def _advance_due(ctx: Context, instance: Instance, journey_id: int, journey: Journey, at: datetime) -> Written:
+def _advance_due(
+    ctx: Context, instance: Instance, journey_id: int, journey: Journey, at: datetime, *, sends: list[SendRequest]
+) -> Written:
     profile = customer_facts(ctx.session, ctx.runtime, instance.one_id, at) if journey.branches else None
     moved = advance(journey.definition, instance, Facts(profile=profile), at, zone=ctx.runtime.settings.zone)
-    return carry_out(ctx, Owner(instance.instance_id, instance.one_id, journey_id), moved, at)
+    return carry_out(ctx, Owner(instance.instance_id, instance.one_id, journey_id), moved, at, sends=sends)
 
 
 def next_wake(runtime: Runtime, until: datetime) -> datetime | None:

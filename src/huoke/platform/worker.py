@@ -226,13 +226,16 @@ class WorkQueue:
             held = store.hold(uow.session, [i.id for i in items], worker=self.worker_id, lease_until=now + self.lease)
             batch = _Batch(uow.session, failed)
             pending = [item for item in items if item.id in held]
-            if failed is None and not in_time_order:
-                pending = self._deliver_grouped(batch, pending, now, stop)
             while pending:
                 if stop is not None and stop.is_set():
                     break
-                item = pending.pop(0)
-                scheduled = self._deliver_one(batch, item, max(item.available_at, now))
+                if failed is None:
+                    window = pending[: _same_time(pending, now)] if in_time_order else list(pending)
+                    del pending[: len(window)]
+                    scheduled = self._deliver_window(batch, window, pending, now, stop)
+                else:
+                    item = pending.pop(0)
+                    scheduled = self._deliver_one(batch, item, max(item.available_at, now))
                 if in_time_order and pending and scheduled is not None and scheduled < pending[0].available_at:
                     break  # something now falls due before the rest of the batch: claim again, in order
             if failed is None:
@@ -242,14 +245,20 @@ class WorkQueue:
             uow.commit()
         return batch.tally
 
-    def _deliver_grouped(
-        self, batch: _Batch, pending: list[WorkItem], now: datetime, stop: threading.Event | None
-    ) -> list[WorkItem]:
-        """Hand each batch-capable subscriber its items in one call (in claim order); the items left for
-        one-by-one delivery (other subscribers, and those to park)."""
+    def _deliver_window(
+        self,
+        batch: _Batch,
+        window: list[WorkItem],
+        pending: list[WorkItem],
+        now: datetime,
+        stop: threading.Event | None,
+    ) -> datetime | None:
+        """Deliver WINDOW (items due at one moment, or a live worker's whole batch): each batch-capable
+        subscriber gets its items in one call, in claim order; the other items then go one by one. Items left
+        when STOP is set go back to the front of PENDING. Returns the earliest due time they scheduled."""
         groups: dict[str, tuple[BatchHandler, list[WorkItem]]] = {}
-        rest: list[WorkItem] = []
-        for item in pending:
+        singles: list[WorkItem] = []
+        for item in window:
             subscriber = self.subscriptions.get(item.subscriber)
             if (
                 subscriber is not None
@@ -259,12 +268,9 @@ class WorkQueue:
             ):
                 groups.setdefault(item.subscriber, (subscriber.handle_batch, []))[1].append(item)
             else:
-                rest.append(item)
-        names = list(groups)
-        for index, name in enumerate(names):
-            if stop is not None and stop.is_set():
-                return rest + [item for later in names[index:] for item in groups[later][1]]
-            handle_batch, group = groups[name]
+                singles.append(item)
+        take_earliest_enqueued(batch.session)
+        for handle_batch, group in groups.values():
             at = max(now, *(item.available_at for item in group))
             try:
                 handle_batch(batch.session, group, at)
@@ -272,8 +278,14 @@ class WorkQueue:
                 raise _FirstFailure(None, error_text(exc)) from exc
             batch.finished.extend((item.id, at) for item in group)
             batch.tally.done += len(group)
-        take_earliest_enqueued(batch.session)
-        return rest
+        scheduled = take_earliest_enqueued(batch.session)
+        for index, item in enumerate(singles):
+            if stop is not None and stop.is_set():
+                pending[:0] = singles[index:]
+                break
+            later = self._deliver_one(batch, item, max(item.available_at, now))
+            scheduled = later if scheduled is None else min(scheduled, later or scheduled)
+        return scheduled
 
     def _deliver_one(self, batch: _Batch, item: WorkItem, at: datetime) -> datetime | None:
         """Deliver ITEM at AT; the earliest due time it scheduled (a retry or new work), if any."""
@@ -319,6 +331,12 @@ class WorkQueue:
         store.record_failure(batch.session, store.Failure(item.id, error, None, at))
         batch.tally.parked += 1
         return None  # parking schedules nothing
+
+
+def _same_time(pending: list[WorkItem], now: datetime) -> int:
+    """How many items at the head of PENDING are delivered at the same moment as the first."""
+    first = max(pending[0].available_at, now)
+    return next((i for i, item in enumerate(pending) if max(item.available_at, now) != first), len(pending))
 
 
 def _item(row: store.WorkItemRow) -> WorkItem:

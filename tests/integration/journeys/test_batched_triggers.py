@@ -1,11 +1,12 @@
 """A live worker hands the journeys subscriber its items a batch at a time; the outcome must be exactly what
 delivering the same items one by one gives: the same customers entered (once), held out, refused by the entry
-rules, the same step logs and the same messages. The reference store delivers one item at a time
-(``drain``, as `huoke run --until` does); the store under test delivers in batches (``run_once``)."""
+rules, the same step logs and the same messages. The reference store delivers one item at a time (its
+subscribers stripped of their batch handlers); the store under test delivers in batches (``run_once``)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from huoke.journeys.store import InstanceRow, JourneyRow, StepLogRow
 from huoke.messaging import service as messaging
 from huoke.messaging.store import MessageRow
 from huoke.platform.runtime import Runtime, build_runtime
+from huoke.platform.work import Subscriptions
 from huoke.platform.worker import WorkQueue
 from tests.conftest import START, make_settings
 
@@ -84,7 +86,8 @@ def _by_batches(runtime: Runtime) -> None:
 
 
 def _one_by_one(runtime: Runtime) -> None:
-    build_work_queue(runtime).drain(START)
+    plain = Subscriptions(replace(s, handle_batch=None) for s in build_work_queue(runtime).subscriptions)
+    WorkQueue(runtime, plain).drain(START)
 
 
 def _scenario(runtime: Runtime, numbers: list[str], deliver: Any) -> None:

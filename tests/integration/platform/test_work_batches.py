@@ -1,19 +1,19 @@
 """Subscribers that take a batch at once: a live worker hands them all their claimed items in one call; when
 that call fails, the batch runs again item by item so only the bad item is retried; the time-ordered drain of
-`huoke run --until` still delivers one item at a time. Work committed in the worker's own process wakes it."""
+`huoke run --until` batches only items due at the same moment. Work committed in the worker's own process wakes it."""
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huoke.platform.runtime import Runtime
-from huoke.platform.store import append_audit
+from huoke.platform.store import AuditRow, append_audit
 from huoke.platform.work import Message, Subscriber, WorkItem
 from huoke.platform.work_store import WorkItemRow
 from huoke.platform.worker import WorkQueue
@@ -84,17 +84,45 @@ def test_a_failing_batch_runs_again_item_by_item_and_only_the_bad_item_is_retrie
         assert (failed.status, failed.last_error) == ("ready", "RuntimeError: e2 is poison")
 
 
-def test_the_time_ordered_drain_delivers_one_item_at_a_time(runtime: Runtime) -> None:
+def test_the_time_ordered_drain_batches_only_items_due_at_the_same_moment(runtime: Runtime) -> None:
     batched = BatchRecorder()
     subs = subscriptions()
     subs.register(batched.subscriber)
     later = START + timedelta(minutes=5)
-    put(runtime, subs, Message("test.tick", "now", {}), Message("test.tick", "later", {}, later))
+    put(runtime, subs, Message("test.tick", "now1", {}), Message("test.tick", "now2", {}))
+    put(runtime, subs, Message("test.tick", "later", {}, later))
 
     WorkQueue(runtime, subs).drain(START + timedelta(minutes=10))
 
-    assert (batched.batches, batched.singles) == ([], ["now", "later"])
-    assert effects(runtime, batched) == {"now": 1, "later": 1}
+    assert (batched.batches, batched.singles) == ([["now1", "now2"], ["later"]], [])
+    assert effects(runtime, batched) == {"now1": 1, "now2": 1, "later": 1}
+    with runtime.uow() as uow:
+        audit = uow.session.scalars(select(AuditRow).where(AuditRow.actor == "batched").order_by(AuditRow.id))
+        assert [(row.subject, row.at) for row in audit] == [("now1", START), ("now2", START), ("later", later)]
+
+
+def test_batch_subscribers_take_their_items_first_and_plain_ones_follow_in_claim_order(runtime: Runtime) -> None:
+    order: list[str] = []
+    batched = BatchRecorder()
+    batched_handle = batched.handle_batch
+
+    def note_batch(session: Session, items: list[WorkItem], now: datetime) -> None:
+        order.append("batch:" + ",".join(item.key for item in items))
+        batched_handle(session, items, now)
+
+    def note_plain(_session: Session, item: WorkItem, _now: datetime) -> None:
+        order.append(f"plain:{item.key}")
+
+    subs = subscriptions()
+    subs.register(replace(batched.subscriber, handle_batch=note_batch))
+    put(runtime, subs, Message("test.tick", "a", {}), Message("test.tick", "b", {}))
+    subs.register(Subscriber("plain", frozenset({"test.tick"}), note_plain))
+    put(runtime, subs, Message("test.tick", "c", {}))
+
+    WorkQueue(runtime, subs).run_once()
+
+    # claimed a, b (batched), then c for both: the batch subscriber gets a, b and c together, then the plain one
+    assert order == ["batch:a,b,c", "plain:c"]
 
 
 def test_work_committed_in_the_same_process_wakes_an_idle_worker_at_once(runtime: Runtime) -> None:
