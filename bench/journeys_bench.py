@@ -265,15 +265,18 @@ def _messages(runtime: Runtime) -> int:
 
 
 def _latencies(runtime: Runtime, committed: dict[str, float]) -> list[float]:
-    """Milliseconds from each event's receipt to its message's commit, sorted."""
-    query = text(
-        "select e.received_at, m.idempotency_key from messages m "
-        "join journey_instances i on m.idempotency_key like 'journey:' || i.instance_id || ':%' "
-        "join events e on i.entry_key like '%:event:' || e.event_id"
-    )
+    """Milliseconds from each event's receipt to its message's commit, sorted (joined here by key: the
+    message key names the instance, whose entry key names the event)."""
     with runtime.engine.connect() as conn:
-        rows = conn.execute(query).all()
-    return sorted((committed[key] - _at(received).timestamp()) * 1000 for received, key in rows if key in committed)
+        received = {e: _at(r) for e, r in conn.execute(text("select event_id, received_at from events"))}
+        entries = dict(conn.execute(text("select instance_id, entry_key from journey_instances")).all())
+        keys = [k for (k,) in conn.execute(text("select idempotency_key from messages where source = 'journey'"))]
+    latencies = []
+    for key in keys:
+        event_id = entries[key.split(":")[1]].split(":event:")[1]
+        if key in committed:
+            latencies.append((committed[key] - received[event_id].timestamp()) * 1000)
+    return sorted(latencies)
 
 
 def _floor_triggers(runtime: Runtime, count: int) -> tuple[float, float]:
