@@ -32,7 +32,7 @@ from tests.support.providers import SmsGatewayServer
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "reliability-secret"  # noqa: S105 - the local gateway's throwaway secret
-MESSAGES, KILLS, LEASE_SECONDS = 1200, 5, 5
+MESSAGES, KILLS, MAX_KILLS, LEASE_SECONDS = 1200, 5, 20, 5
 pytestmark = pytest.mark.slow
 
 
@@ -82,18 +82,31 @@ def _in_flight(runtime: Runtime) -> int:
     return sum(reason == "sending" for reason in rows)
 
 
+def _kill_while_sending(
+    runtime: Runtime, tmp: Path, url: str | None, gateway: SmsGatewayServer, rng: random.Random
+) -> int:
+    """Start a dispatcher, wait until the gateway receives its messages (start-up takes longer on a loaded
+    machine), kill it at a random moment soon after; how many messages are left marked `sending`."""
+    before = len(gateway.accepted)
+    process = _dispatcher(tmp, url)
+    deadline = time.monotonic() + 60
+    while len(gateway.accepted) == before and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(rng.uniform(0.02, 0.25))
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    return _in_flight(runtime)
+
+
 def test_sigkill_at_random_moments_loses_and_doubles_no_message(tmp_path: Path, database_url: str | None) -> None:
     rng = random.Random(20261124)
     with SmsGatewayServer(SECRET.encode(), delay_ms=3) as gateway:
         runtime = _store(tmp_path, database_url, gateway.url)
         try:
-            interrupted = 0
-            for _ in range(KILLS):
-                process = _dispatcher(tmp_path, database_url)
-                time.sleep(rng.uniform(1.5, 3.0))  # start-up, then some batches, then a kill mid-flight
-                process.send_signal(signal.SIGKILL)
-                process.wait(timeout=30)
-                interrupted += _in_flight(runtime)
+            interrupted, kills = 0, 0
+            while kills < KILLS or (interrupted == 0 and kills < MAX_KILLS):  # until one kill lands mid-flight
+                interrupted += _kill_while_sending(runtime, tmp_path, database_url, gateway, rng)
+                kills += 1
             assert interrupted > 0, "no kill landed while a batch was on the wire: the test proved nothing"
             time.sleep(LEASE_SECONDS + 1)  # the killed dispatchers' leases end
             deadline = time.monotonic() + 120
